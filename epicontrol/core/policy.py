@@ -1,0 +1,62 @@
+"""Roles and what each may do: the one policy table that the code and the tests both read."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Staff and resident roles of DESIGN.md; the anonymous public has no role."""
+
+    RESIDENT = "resident"
+    CHECKPOINT_OPERATOR = "checkpoint_operator"
+    GRID_WORKER = "grid_worker"
+    COMMUNITY_OFFICER = "community_officer"
+    COMMANDER = "commander"
+    EPIDEMIOLOGIST = "epidemiologist"
+    CLINIC_STAFF = "clinic_staff"
+    AGENCY_LIAISON = "agency_liaison"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    """Actions guarded by the policy; routes name one of these."""
+
+    RESIDENT_READ = "resident:read"  # a resident's record with masked personal fields
+    RESIDENT_READ_IDENTITY = "resident:read_identity"  # decrypted ID number, name, phone
+    RESIDENT_WRITE = "resident:write"
+    RESIDENT_IMPORT = "resident:import"
+    DIVISION_READ = "division:read"
+    PLACE_READ = "place:read"
+    PLACE_WRITE = "place:write"
+    AUDIT_READ = "audit:read"
+    USER_ADMIN = "user:admin"
+
+
+_STAFF_READERS = {
+    Role.GRID_WORKER,
+    Role.COMMUNITY_OFFICER,
+    Role.COMMANDER,
+    Role.EPIDEMIOLOGIST,
+    Role.ADMIN,
+}
+
+# Who may do what. Scope (which division subtree, or only oneself) is checked separately.
+POLICY: dict[Permission, frozenset[Role]] = {
+    Permission.RESIDENT_READ: frozenset(_STAFF_READERS | {Role.RESIDENT}),
+    Permission.RESIDENT_READ_IDENTITY: frozenset(
+        {Role.COMMUNITY_OFFICER, Role.EPIDEMIOLOGIST, Role.ADMIN, Role.RESIDENT}
+    ),
+    Permission.RESIDENT_WRITE: frozenset({Role.COMMUNITY_OFFICER, Role.ADMIN}),
+    Permission.RESIDENT_IMPORT: frozenset({Role.ADMIN}),
+    Permission.DIVISION_READ: frozenset(set(Role) - {Role.AGENCY_LIAISON}),
+    Permission.PLACE_READ: frozenset(set(Role)),
+    Permission.PLACE_WRITE: frozenset({Role.COMMUNITY_OFFICER, Role.ADMIN}),
+    Permission.AUDIT_READ: frozenset({Role.ADMIN}),
+    Permission.USER_ADMIN: frozenset({Role.ADMIN}),
+}
+
+
+def is_allowed(role: Role, permission: Permission) -> bool:
+    """Whether `role` holds `permission` in the policy table."""
+    return role in POLICY[permission]

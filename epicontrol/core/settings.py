@@ -1,0 +1,48 @@
+"""Deployment settings, read once from the environment (prefix EPICONTROL_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A fixed key lets `make demo` run with no set-up; production must set its own
+# (`epicontrol serve` refuses the demo key unless EPICONTROL_ALLOW_DEMO_SECRET=1).
+DEMO_SECRET_KEY = "epicontrol-demo-secret-key-change-me-in-production"
+
+
+class Settings(BaseSettings):
+    """Every setting of a deployment; each field is documented in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="EPICONTROL_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/epicontrol.db",
+        description="SQLAlchemy URL of the operational store (SQLite file or PostgreSQL).",
+    )
+    secret_key: str = Field(
+        default=DEMO_SECRET_KEY,
+        description="Deployment secret: derives the ID-hash, encryption and session keys.",
+    )
+    allow_demo_secret: bool = Field(
+        default=True,
+        description="Allow the built-in demo secret (set to false in production).",
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where files of the deployment live.")
+    session_max_age_seconds: int = Field(
+        default=8 * 3600, description="Lifetime of a login session cookie or bearer token."
+    )
+    max_import_bytes: int = Field(
+        default=512 * 1024 * 1024, description="Largest register file accepted by an import."
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Mark the session cookie Secure (set true behind HTTPS)."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, read from the environment once."""
+    return Settings()
