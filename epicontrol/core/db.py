@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -87,6 +88,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits if the block succeeds and rolls back otherwise."""
     with session_factory(engine)() as session:

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     """Actions guarded by the policy; routes name one of these."""
 
     RESIDENT_READ = "resident:read"  # a resident's record with masked personal fields
+    RESIDENT_LIST = "resident:list"  # residents of a division, for staff
     RESIDENT_READ_IDENTITY = "resident:read_identity"  # decrypted ID number, name, phone
     RESIDENT_WRITE = "resident:write"
     RESIDENT_IMPORT = "resident:import"
@@ -44,6 +45,7 @@ _STAFF_READERS = {
 # Who may do what. Scope (which division subtree, or only oneself) is checked separately.
 POLICY: dict[Permission, frozenset[Role]] = {
     Permission.RESIDENT_READ: frozenset(_STAFF_READERS | {Role.RESIDENT}),
+    Permission.RESIDENT_LIST: frozenset(_STAFF_READERS),
     Permission.RESIDENT_READ_IDENTITY: frozenset(
         {Role.COMMUNITY_OFFICER, Role.EPIDEMIOLOGIST, Role.ADMIN, Role.RESIDENT}
     ),

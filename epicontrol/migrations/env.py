@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 import epicontrol.models  # noqa: F401  (fills Base.metadata)
 from epicontrol.core.db import Base, build_engine
@@ -13,7 +14,7 @@ url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
 connection = config.attributes.get("connection")
 
 
-def _run(conn) -> None:  # type: ignore[no-untyped-def]
+def _run(conn: Connection) -> None:
     context.configure(
         connection=conn,
         target_metadata=Base.metadata,

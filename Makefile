@@ -1,0 +1,34 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint postgres bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## Build the synthetic city into var/epicontrol.db and serve it on http://$(HOST):$(PORT)
+demo: $(STAMP)
+	$(BIN)/epicontrol demo --reset --serve --host $(HOST) --port $(PORT)
+
+## Lint, type-check and run the whole suite on SQLite and PostgreSQL
+test: $(STAMP) postgres lint
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check epicontrol tests bench
+	$(BIN)/ruff format --check epicontrol tests bench
+	$(BIN)/mypy epicontrol
+
+postgres:
+	bash scripts/ensure-postgres.sh
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

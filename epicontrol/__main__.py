@@ -1,0 +1,5 @@
+"""`python -m epicontrol` runs the CLI."""
+
+from epicontrol.cli import app
+
+app()

@@ -1,0 +1,48 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from epicontrol import __version__
+from epicontrol.core.db import engine_for, session_factory
+from epicontrol.core.settings import Settings, get_settings
+from epicontrol.web import errors
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """An app serving the API and pages against the store named in `settings`."""
+    from epicontrol.core.routes import router as core_router
+    from epicontrol.divisions.routes import router as divisions_router
+    from epicontrol.people.routes import router as people_router
+    from epicontrol.places.routes import router as places_router
+    from epicontrol.web import auth_routes, health, pages
+
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="epicontrol",
+        version=__version__,
+        description="Epidemic prevention-and-control data platform",
+    )
+    engine = engine_for(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    errors.register(app)
+    for router in (
+        health.router,
+        auth_routes.router,
+        pages.router,
+        core_router,
+        divisions_router,
+        people_router,
+        places_router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,106 @@
+"""Login and logout: a session cookie for pages, a bearer token for the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from epicontrol.core import audit, users
+from epicontrol.core.auth import SESSION_COOKIE, issue_token
+from epicontrol.core.deps import CurrentPrincipal, DbSession, SettingsDep, load_principal
+from epicontrol.core.errors import NotAuthenticated
+from epicontrol.web.templating import render
+
+router = APIRouter(tags=["auth"])
+
+
+class TokenOut(BaseModel):
+    """A bearer token for API clients."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class MeOut(BaseModel):
+    """Who the caller is."""
+
+    username: str
+    role: str
+    division_id: int
+    resident_id: int | None
+
+
+@router.post("/api/auth/token")
+def token(
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    db: DbSession,
+    settings: SettingsDep,
+) -> TokenOut:
+    """Exchange a username and password for a bearer token."""
+    user = users.authenticate(db, username=username, password=password)
+    if user is None:
+        raise NotAuthenticated("wrong username or password")
+    principal = load_principal(db, user.id)
+    audit.record(db, actor=principal, action="login", entity="user", entity_id=user.id)
+    return TokenOut(
+        access_token=issue_token(settings.secret_key, user.id),
+        expires_in=settings.session_max_age_seconds,
+    )
+
+
+@router.get("/api/me")
+def me(principal: CurrentPrincipal) -> MeOut:
+    """The authenticated caller."""
+    return MeOut(
+        username=principal.username,
+        role=str(principal.role),
+        division_id=principal.division_id,
+        resident_id=principal.resident_id,
+    )
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request) -> Response:
+    """The login form."""
+    return render(request, "login.html", {"error": None})
+
+
+@router.post("/login", include_in_schema=False)
+def login_submit(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    db: DbSession,
+    settings: SettingsDep,
+) -> Response:
+    """Check the password, set the session cookie and go to the home page."""
+    user = users.authenticate(db, username=username, password=password)
+    if user is None:
+        return render(
+            request, "login.html", {"error": "Wrong username or password"}, status_code=401
+        )
+    principal = load_principal(db, user.id)
+    audit.record(db, actor=principal, action="login", entity="user", entity_id=user.id)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issue_token(settings.secret_key, user.id),
+        max_age=settings.session_max_age_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout() -> Response:
+    """Forget the session cookie."""
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

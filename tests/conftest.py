@@ -1,0 +1,165 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL (the `db_url` fixture)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from epicontrol.core import migrate
+from epicontrol.core.crypto import PersonalDataVault, vault_for
+from epicontrol.core.db import Base, engine_for, session_factory
+from epicontrol.core.settings import Settings
+from epicontrol.web.app import create_app
+from tests.factories import TEST_SECRET, City, make_city
+
+BACKENDS = ("sqlite", "postgresql")
+PG_ADMIN_URL = os.environ.get(
+    "EPICONTROL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def create_pg_database(prefix: str) -> str:
+    """A new, empty PostgreSQL database for this test run; returns its URL."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop a database made by create_pg_database, closing its connections first."""
+    engine_for(url).dispose()
+    name = make_url(url).database
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies (much faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    engine_for(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A migrated PostgreSQL database shared by the run; tests truncate it before use."""
+    url = create_pg_database("epicontrol_test")
+    migrate.upgrade(url)
+    yield url
+    drop_pg_database(url)
+
+
+def _truncate_all(url: str) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine_for(url).begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, migrated store: a fresh SQLite file or the truncated PostgreSQL db."""
+    if request.param == "sqlite":
+        path = tmp_path / "store.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_url")
+        _truncate_all(url)
+    yield url
+    engine_for(url).dispose()
+
+
+@pytest.fixture
+def vault() -> PersonalDataVault:
+    """The vault of the test deployment secret."""
+    return vault_for(TEST_SECRET)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """Settings of a test deployment on `db_url`."""
+    return Settings(database_url=db_url, secret_key=TEST_SECRET, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Session]:
+    """A session on the test store for arranging and checking data (commit explicitly)."""
+    with session_factory(engine_for(db_url))() as session:
+        yield session
+
+
+@pytest.fixture
+def city(db: Session, vault: PersonalDataVault) -> City:
+    """A small city: two districts down to grids, households, residents and a login per role."""
+    built = make_city(db, vault)
+    db.commit()
+    return built
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The app, called in-process through its ASGI interface."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """A real uvicorn process on loopback serving the test store; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "EPICONTROL_DATABASE_URL": settings.database_url,
+        "EPICONTROL_SECRET_KEY": settings.secret_key,
+    }
+    command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise RuntimeError(f"server exited early:\n{output}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not answer /healthz within 30 s")
