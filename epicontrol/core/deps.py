@@ -145,6 +145,7 @@ def require(permission: Permission) -> Callable[..., Principal]:
             )
         return principal
 
+    check.permission = permission  # type: ignore[attr-defined]  # read by the route-policy test
     return check
 
 

@@ -59,3 +59,18 @@ def test_audit_log_refuses_update_and_delete(empty_url: str) -> None:
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT actor FROM audit_log")) == "a"
     engine.dispose()
+
+
+def test_models_and_migrations_agree(empty_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    migrate.upgrade(empty_url)
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == [], (
+        "a model changed without a migration (alembic revision --autogenerate)"
+    )

@@ -1,0 +1,45 @@
+"""Every API route either is public on purpose or is guarded by a permission of the policy table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.routing import APIRoute
+
+from epicontrol.core.deps import current_principal
+from epicontrol.core.settings import Settings
+from epicontrol.web.app import create_app
+
+# Routes anyone may call: health, logging in, the login form.
+PUBLIC = {"/healthz", "/api/auth/token", "/login", "/logout", "/"}
+# Routes that need a login but no particular permission (they only show the caller's own data).
+ANY_LOGIN = {"/api/me", "/api/residents/household"}
+
+
+def _guards(route: APIRoute) -> tuple[set[str], bool]:
+    permissions: set[str] = set()
+    needs_login = False
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependency = stack.pop()
+        permission = getattr(dependency.call, "permission", None)
+        if permission is not None:
+            permissions.add(str(permission))
+        if dependency.call is current_principal:
+            needs_login = True
+        stack.extend(dependency.dependencies)
+    return permissions, needs_login
+
+
+def test_every_route_is_guarded_or_declared_public(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
+    unguarded = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or route.path in PUBLIC:
+            continue
+        permissions, needs_login = _guards(route)
+        if route.path in ANY_LOGIN:
+            assert needs_login, f"{route.path} must require a login"
+        elif not permissions:
+            unguarded.append(f"{sorted(route.methods)} {route.path}")
+    assert unguarded == [], "routes without a policy permission"
