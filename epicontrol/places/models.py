@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from epicontrol.core.db import Base
+from epicontrol.core.db import Base, UTCDateTime, utcnow
 
 
 class PlaceKind(StrEnum):
@@ -45,3 +46,18 @@ class Place(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+
+
+class CheckpointDevice(Base):
+    """A scanner or phone registered at a place; it authenticates with an API key kept hashed."""
+
+    __tablename__ = "checkpoint_devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "in" or "out" for a one-way gate; None lets each scan alternate per person.
+    fixed_direction: Mapped[str | None] = mapped_column(String(3))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
