@@ -98,3 +98,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_ignoring_conflicts(
+    session: Session, table: Any, rows: list[dict[str, Any]], *, key: str
+) -> None:
+    """Insert rows, silently skipping any whose `key` already exists (idempotent retries)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(table).on_conflict_do_nothing(index_elements=[key]), rows)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(table).on_conflict_do_nothing(index_elements=[key]), rows)

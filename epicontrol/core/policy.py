@@ -30,6 +30,8 @@ class Permission(StrEnum):
     DIVISION_READ = "division:read"
     PLACE_READ = "place:read"
     PLACE_WRITE = "place:write"
+    DEVICE_ADMIN = "device:admin"  # register checkpoint devices
+    PASS_MANAGE = "pass:manage"  # reissue or revoke someone's pass
     AUDIT_READ = "audit:read"
     USER_ADMIN = "user:admin"
 
@@ -54,6 +56,8 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.DIVISION_READ: frozenset(set(Role) - {Role.AGENCY_LIAISON}),
     Permission.PLACE_READ: frozenset(set(Role)),
     Permission.PLACE_WRITE: frozenset({Role.COMMUNITY_OFFICER, Role.ADMIN}),
+    Permission.DEVICE_ADMIN: frozenset({Role.COMMUNITY_OFFICER, Role.ADMIN}),
+    Permission.PASS_MANAGE: frozenset({Role.COMMUNITY_OFFICER, Role.ADMIN}),
     Permission.AUDIT_READ: frozenset({Role.ADMIN}),
     Permission.USER_ADMIN: frozenset({Role.ADMIN}),
 }

@@ -19,6 +19,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """An app serving the API and pages against the store named in `settings`."""
     from epicontrol.core.routes import router as core_router
     from epicontrol.divisions.routes import router as divisions_router
+    from epicontrol.health_code.routes import router as passes_router
+    from epicontrol.movements.routes import router as movements_router
     from epicontrol.people.routes import router as people_router
     from epicontrol.places.routes import router as places_router
     from epicontrol.web import auth_routes, health, pages
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         divisions_router,
         people_router,
         places_router,
+        movements_router,
+        passes_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

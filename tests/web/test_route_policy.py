@@ -11,9 +11,15 @@ from epicontrol.core.settings import Settings
 from epicontrol.web.app import create_app
 
 # Routes anyone may call: health, logging in, the login form.
-PUBLIC = {"/healthz", "/api/auth/token", "/login", "/logout", "/"}
+PUBLIC = {"/healthz", "/api/auth/token", "/login", "/logout", "/", "/api/passes/public-key"}
 # Routes that need a login but no particular permission (they only show the caller's own data).
-ANY_LOGIN = {"/api/me", "/api/residents/household"}
+ANY_LOGIN = {
+    "/api/me",
+    "/api/residents/household",
+    "/api/passes/me",
+    "/api/passes/me/qr.svg",
+    "/api/passes/me/qr.png",
+}
 
 
 def _guards(route: APIRoute) -> tuple[set[str], bool]:
