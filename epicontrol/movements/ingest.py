@@ -24,9 +24,9 @@ MAX_ERRORS_REPORTED = 50
 
 @dataclass(frozen=True, slots=True)
 class DeviceContext:
-    """The authenticated checkpoint device and the place it stands at."""
+    """The authenticated checkpoint device (or an operator's page) and the place it stands at."""
 
-    device_id: int
+    device_id: int | None
     place_id: int
     division_id: int
     fixed_direction: str | None
