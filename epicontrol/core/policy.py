@@ -31,6 +31,10 @@ class Permission(StrEnum):
     PLACE_READ = "place:read"
     PLACE_WRITE = "place:write"
     DEVICE_ADMIN = "device:admin"  # register checkpoint devices
+    CHECKPOINT_OPERATE = "checkpoint:operate"  # scan passes from the checkpoint page
+    MOVEMENT_READ = "movement:read"  # entries, exits, arrivals of a division
+    MOVEMENT_EXPORT = "movement:export"  # closed days to Parquet, retention purge
+    RISK_AREA_MANAGE = "risk_area:manage"
     PASS_MANAGE = "pass:manage"  # reissue or revoke someone's pass
     AUDIT_READ = "audit:read"
     USER_ADMIN = "user:admin"
@@ -57,6 +61,12 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.PLACE_READ: frozenset(set(Role)),
     Permission.PLACE_WRITE: frozenset({Role.COMMUNITY_OFFICER, Role.ADMIN}),
     Permission.DEVICE_ADMIN: frozenset({Role.COMMUNITY_OFFICER, Role.ADMIN}),
+    Permission.CHECKPOINT_OPERATE: frozenset(
+        {Role.CHECKPOINT_OPERATOR, Role.COMMUNITY_OFFICER, Role.ADMIN}
+    ),
+    Permission.MOVEMENT_READ: frozenset(_STAFF_READERS),
+    Permission.MOVEMENT_EXPORT: frozenset({Role.EPIDEMIOLOGIST, Role.ADMIN}),
+    Permission.RISK_AREA_MANAGE: frozenset({Role.COMMANDER, Role.ADMIN}),
     Permission.PASS_MANAGE: frozenset({Role.COMMUNITY_OFFICER, Role.ADMIN}),
     Permission.AUDIT_READ: frozenset({Role.ADMIN}),
     Permission.USER_ADMIN: frozenset({Role.ADMIN}),
