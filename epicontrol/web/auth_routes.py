@@ -64,10 +64,17 @@ def me(principal: CurrentPrincipal) -> MeOut:
     )
 
 
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: only a path on this site (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_page(request: Request) -> Response:
-    """The login form."""
-    return render(request, "login.html", {"error": None})
+def login_page(request: Request, next: str | None = None) -> Response:
+    """The login form; `next` is where to go afterwards."""
+    return render(request, "login.html", {"error": None, "next": safe_next(next)})
 
 
 @router.post("/login", include_in_schema=False)
@@ -77,16 +84,16 @@ def login_submit(
     password: Annotated[str, Form()],
     db: DbSession,
     settings: SettingsDep,
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Check the password, set the session cookie and go to the home page."""
+    """Check the password, set the session cookie and go where the user was heading."""
     user = users.authenticate(db, username=username, password=password)
     if user is None:
-        return render(
-            request, "login.html", {"error": "Wrong username or password"}, status_code=401
-        )
+        context = {"error": "Wrong username or password 用户名或密码错误", "next": safe_next(next)}
+        return render(request, "login.html", context, status_code=401)
     principal = load_principal(db, user.id)
     audit.record(db, actor=principal, action="login", entity="user", entity_id=user.id)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         issue_token(settings.secret_key, user.id),

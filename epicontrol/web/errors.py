@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
@@ -19,7 +21,10 @@ async def _handle(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, EpicontrolError)
     if _wants_page(request):
         if isinstance(exc, NotAuthenticated):
-            return RedirectResponse("/login", status_code=303)
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"/login?next={target}", status_code=303)
         context = {"status": exc.status_code, "message": exc.message}
         return render(request, "error.html", context, status_code=exc.status_code)
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code)

@@ -53,3 +53,30 @@ def test_page_denial_is_a_readable_403(client: TestClient, city: City) -> None:
     )
     assert page.status_code == 403
     assert "outside your scope" in page.text
+
+
+def test_login_returns_to_the_page_asked_for(client: TestClient, city: City) -> None:
+    denied = client.get(
+        "/residents",
+        params={"division_id": city.divisions["m1"]},
+        headers={"accept": "text/html"},
+        follow_redirects=False,
+    )
+    assert denied.status_code == 303
+    assert denied.headers["location"].startswith("/login?next=/residents")
+    response = client.post(
+        "/login",
+        data={"username": "officer_m1", "password": PASSWORD, "next": "/residents?division_id=1"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/residents?division_id=1"
+
+
+def test_login_never_redirects_off_site(client: TestClient, city: City) -> None:
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = client.post(
+            "/login",
+            data={"username": "officer_m1", "password": PASSWORD, "next": target},
+            follow_redirects=False,
+        )
+        assert response.headers["location"] == "/"
