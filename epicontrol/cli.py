@@ -15,8 +15,10 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Import files into the operational store.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage logins.", no_args_is_help=True)
+device_app = typer.Typer(help="Manage checkpoint devices.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(user_app, name="user")
+app.add_typer(device_app, name="device")
 console = Console(stderr=True)
 
 
@@ -114,6 +116,31 @@ def create_user(
     except EpicontrolError as error:
         raise _fail(error.message) from None
     console.print(f"created {username} ({parsed_role}) scoped to {division_code}")
+
+
+@device_app.command("create")
+def create_device(
+    place_code: Annotated[str, typer.Option("--place", help="code of the place")],
+    name: Annotated[str, typer.Option(help="a name officers recognise")],
+    direction: Annotated[str | None, typer.Option(help="'in' or 'out' for a one-way gate")] = None,
+) -> None:
+    """Register a checkpoint device and print its API key (shown only once)."""
+    from epicontrol.core import migrate as migrations
+    from epicontrol.core.db import engine_for, session_scope
+    from epicontrol.core.errors import EpicontrolError
+    from epicontrol.movements import devices
+
+    url = get_settings().database_url
+    migrations.upgrade(url)
+    try:
+        with session_scope(engine_for(url)) as db:
+            new = devices.register(
+                db, principal=None, place_code=place_code, name=name, fixed_direction=direction
+            )
+    except EpicontrolError as error:
+        raise _fail(error.message) from None
+    console.print(f"device {new.device_id} at place {place_code}; its key (keep it secret):")
+    typer.echo(new.api_key)
 
 
 def _register_demo() -> None:
