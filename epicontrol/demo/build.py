@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from time import perf_counter
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from epicontrol.core.crypto import vault_for
 from epicontrol.core.errors import Conflict
@@ -38,16 +38,26 @@ def _no_progress(_description: str, _done: int, _total: int) -> None:
 
 
 def _simulate_to_parquet(
-    city: City, directory: Path, report: Progress, done: int, total: int
+    city: City,
+    directory: Path,
+    report: Progress,
+    done: int,
+    total: int,
+    store: Connection | None = None,
 ) -> tuple[Simulation, dict[str, int]]:
-    """Live every day, writing each day's movements as it is drawn (memory stays bounded)."""
+    """Live every day, writing each day's movements as it is drawn (memory stays bounded),
+    and into the store's movements table too when a connection is given."""
     simulation = Simulation(city)
-    records = 0
+    records = stored = 0
     for offset, moves in enumerate(simulation.days()):
         report(f"Movements of {moves.day.isoformat()}", done + offset, total)
+        if store is not None:
+            stored += sinks.insert_movements(store, moves, first_record_id=records + 1)
         records += sinks.write_movements(directory, moves, first_record_id=records + 1)
     report("Writing the ground truth and the cases", done + city.spec.days, total)
     counts = {"movements": records, **sinks.write_outcomes(directory, simulation)}
+    if store is not None:
+        counts["movement_records_in_store"] = stored
     return simulation, counts
 
 
@@ -62,8 +72,9 @@ def build_city_into_db(
     start: date | None = None,
     progress: Progress | None = None,
 ) -> CitySummary:
-    """Write the city into a migrated, empty store, its movements, ground truth and cases to
-    `data_dir/city/` as Parquet (the store has no movements table yet), and one login per role.
+    """Write the city into a migrated, empty store (movements included, as in/out records),
+    its movements, ground truth and cases to `data_dir/city/` as Parquet, and one login per
+    role.
 
     `secret` must be the deployment's secret key: it keys the hashes and the encryption.
     Raises Conflict if the store already holds divisions or residents.
@@ -86,7 +97,9 @@ def build_city_into_db(
     with engine.begin() as connection:
         report("Storing divisions, estates, places, households, residents", 1, total)
         counts = sinks.insert_static(connection, city, vault)
-        simulation, outcome_counts = _simulate_to_parquet(city, directory, report, 2, total)
+        simulation, outcome_counts = _simulate_to_parquet(
+            city, directory, report, 2, total, store=connection
+        )
         counts.update(outcome_counts)
         report("Creating demo logins", total - 1, total)
         logins = create_demo_logins(connection, simulation)

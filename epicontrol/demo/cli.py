@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,16 +112,20 @@ def demo_command(
         f"are in [bold]{summary.directory}[/bold]"
     )
     logins = Table(title="Demo logins (for demonstration only)")
-    for column in ("username", "password", "role", "scope"):
-        logins.add_column(column)
+    # Username and password must never be cut short, whatever the terminal's width.
+    logins.add_column("username", no_wrap=True, min_width=14)
+    logins.add_column("password", no_wrap=True, min_width=19)
+    logins.add_column("role", no_wrap=True)
+    logins.add_column("scope", overflow="fold")
     for login in summary.logins:
         logins.add_row(login.username, login.password, login.role, login.scope)
     console.print(logins)
 
     if serve:
-        # Imported by name: the web server module is wired in separately.
-        server = importlib.import_module("epicontrol.web.server")
-        server.serve(host, port)
+        from epicontrol.web.server import serve as run_server
+
+        console.print(f"Serving on [bold]http://{host}:{port}[/bold] (Ctrl-C stops)")
+        run_server(host, port)
 
 
 def _print_counts(console: Console, counts: dict[str, int], seconds: float) -> None:

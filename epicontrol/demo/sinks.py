@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,48 @@ def insert_static(connection: Connection, city: City, vault: PersonalDataVault) 
                 )
             )
     return counts
+
+
+def insert_movements(connection: Connection, moves: DayMovements, first_record_id: int) -> int:
+    """One day's movements into the store's append-only movements table: an "in" record at
+    each arrival and an "out" record at each departure (point scans have only the "in").
+
+    The client uuids are derived from the record ids, so a rebuild of the same city makes the
+    same uuids. Returns the number of rows stored.
+    """
+    table = Base.metadata.tables["movements"]
+    source = tables.movements_table(moves, first_record_id).to_pydict()
+    rows: list[dict[str, Any]] = []
+    for record_id, resident_id, place_id, kind, entered, left in zip(
+        source["record_id"],
+        source["resident_id"],
+        source["place_id"],
+        source["kind"],
+        source["entered_at"],
+        source["left_at"],
+        strict=True,
+    ):
+        rows.append(_movement_row(record_id, "in", resident_id, place_id, kind, entered))
+        if left is not None:
+            rows.append(_movement_row(record_id, "out", resident_id, place_id, kind, left))
+    _insert_rows(connection, table, rows)
+    return len(rows)
+
+
+def _movement_row(
+    record_id: int, direction: str, resident_id: int, place_id: int, kind: str, at: Any
+) -> dict[str, Any]:
+    at_utc = at.astimezone(UTC)
+    return {
+        "client_uuid": f"demo-{record_id}-{direction}",
+        "kind": kind,
+        "direction": direction,
+        "resident_id": resident_id,
+        "place_id": place_id,
+        "occurred_at": at_utc,
+        "day": at_utc.date(),  # the store's `day` is the UTC date of the record
+        "received_at": at_utc,
+    }
 
 
 def movements_dataset(directory: Path) -> ds.Dataset:

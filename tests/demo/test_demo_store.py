@@ -147,3 +147,19 @@ def test_rows_added_after_the_build_get_fresh_ids(built: Built) -> None:
         ).scalar_one()
         connection.execute(text("DELETE FROM divisions WHERE code = 'test-new'"))
     assert new_id == highest + 1
+
+
+def test_movements_are_stored_as_in_and_out_records(built: Built) -> None:
+    import pyarrow.compute as pc
+
+    from epicontrol.demo.sinks import movements_dataset
+
+    source = movements_dataset(built.data_dir / "city").to_table(columns=["left_at"])
+    departures = source.num_rows - pc.sum(pc.is_null(source["left_at"]).cast("int64")).as_py()
+    with built.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT direction, COUNT(*) FROM movements GROUP BY direction")
+        )
+        counts = {direction: count for direction, count in rows}
+    assert counts == {"in": source.num_rows, "out": departures}
+    assert built.summary.counts["movement_records_in_store"] == source.num_rows + departures
