@@ -133,34 +133,46 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_server(settings: Settings) -> Iterator[str]:
+def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     """A real uvicorn process on loopback serving the test store; yields its base URL."""
     port = free_port()
     env = {
         **os.environ,
         "EPICONTROL_DATABASE_URL": settings.database_url,
         "EPICONTROL_SECRET_KEY": settings.secret_key,
+        "EPICONTROL_DATA_DIR": str(settings.data_dir),
     }
     command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Output goes to a file: a pipe nobody reads would fill up and stall the server.
+    with (tmp_path / "server.log").open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        wait_until_up(base, process, log_path=tmp_path / "server.log")
         yield base
     finally:
         process.terminate()
         process.wait(timeout=15)
 
 
-def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+def wait_until_up(
+    base: str,
+    process: subprocess.Popen[bytes],
+    timeout: float = 30,
+    log_path: Path | None = None,
+) -> None:
+    """Return once the server at `base` answers /healthz; fail if it exits or never answers."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
+            if log_path is not None:
+                output = log_path.read_text(errors="replace")
+            else:
+                output = process.stdout.read().decode() if process.stdout else ""
             raise RuntimeError(f"server exited early:\n{output}")
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.1)
-    raise RuntimeError("server did not answer /healthz within 30 s")
+    raise RuntimeError(f"server did not answer /healthz within {timeout} s")
