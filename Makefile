@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint postgres bench clean
+.PHONY: demo test lint postgres chromium bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/epicontrol demo --reset --serve --host $(HOST) --port $(PORT)
 
 ## Lint, type-check and run the whole suite on SQLite and PostgreSQL
-test: $(STAMP) postgres lint
+test: $(STAMP) postgres chromium lint
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 
 postgres:
 	bash scripts/ensure-postgres.sh
+
+## Debian's chromium (and a CJK font) for the browser tests; never a downloaded browser
+chromium:
+	bash scripts/ensure-chromium.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

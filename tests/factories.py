@@ -129,14 +129,14 @@ def make_city(db: Session, vault: PersonalDataVault) -> City:
         db.flush()
         city.residents[short] = person.id
         city.id_numbers[short], city.phones[short], city.names[short] = number, phone, name
-    db.add(
-        Place(
-            code="GATE-M1",
-            name="测试小区东门",
-            kind=PlaceKind.COMMUNITY_GATE.value,
-            division_id=divisions["m1"].id,
-        )
+    gate = Place(
+        code="GATE-M1",
+        name="测试小区东门",
+        kind=PlaceKind.COMMUNITY_GATE.value,
+        division_id=divisions["m1"].id,
     )
+    db.add(gate)
+    db.flush()
     for username, role, scope, resident in _USERS:
         db.add(
             User(
@@ -146,6 +146,7 @@ def make_city(db: Session, vault: PersonalDataVault) -> City:
                 role=role.value,
                 division_id=divisions[scope].id,
                 resident_id=city.residents[resident] if resident else None,
+                place_id=gate.id if role == Role.CHECKPOINT_OPERATOR else None,
             )
         )
         city.users[username] = role

@@ -20,8 +20,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from epicontrol.core.routes import router as core_router
     from epicontrol.divisions.routes import router as divisions_router
     from epicontrol.health_code.routes import router as passes_router
+    from epicontrol.movements.checkpoint_pages import router as checkpoint_router
+    from epicontrol.movements.presence_routes import router as presence_router
     from epicontrol.movements.routes import router as movements_router
     from epicontrol.people.routes import router as people_router
+    from epicontrol.places.qr_routes import router as place_qr_router
     from epicontrol.places.routes import router as places_router
     from epicontrol.web import auth_routes, health, pages
 
@@ -46,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         places_router,
         movements_router,
         passes_router,
+        checkpoint_router,
+        place_qr_router,
+        presence_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
