@@ -16,9 +16,11 @@ app = typer.Typer(
 import_app = typer.Typer(help="Import files into the operational store.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage logins.", no_args_is_help=True)
 device_app = typer.Typer(help="Manage checkpoint devices.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data for analytics.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
+app.add_typer(export_app, name="export")
 console = Console(stderr=True)
 
 
@@ -143,15 +145,19 @@ def create_device(
     typer.echo(new.api_key)
 
 
-def _register_demo() -> None:
+def _register_domain_commands() -> None:
+    # The domains keep their commands next to their code; heavy imports stay inside them.
     from epicontrol.demo.cli import demo_command
+    from epicontrol.movements.data_cli import export_command, purge_command
 
     app.command("demo", help="Build a synthetic city (into the store, or as Parquet with --out).")(
         demo_command
     )
+    export_app.command("movements")(export_command)
+    app.command("purge")(purge_command)
 
 
-_register_demo()
+_register_domain_commands()
 
 
 if __name__ == "__main__":

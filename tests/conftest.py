@@ -100,7 +100,13 @@ def vault() -> PersonalDataVault:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     """Settings of a test deployment on `db_url`."""
-    return Settings(database_url=db_url, secret_key=TEST_SECRET, data_dir=tmp_path / "data")
+    # No purge thread in tests unless a test asks for one.
+    return Settings(
+        database_url=db_url,
+        secret_key=TEST_SECRET,
+        data_dir=tmp_path / "data",
+        retention_purge_interval_seconds=0,
+    )
 
 
 @pytest.fixture
@@ -141,6 +147,9 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
         "EPICONTROL_DATABASE_URL": settings.database_url,
         "EPICONTROL_SECRET_KEY": settings.secret_key,
         "EPICONTROL_DATA_DIR": str(settings.data_dir),
+        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": str(
+            settings.retention_purge_interval_seconds
+        ),
     }
     command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
     # Output goes to a file: a pipe nobody reads would fill up and stall the server.

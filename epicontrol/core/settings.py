@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(
         default=512 * 1024 * 1024, description="Largest register file accepted by an import."
     )
+    retention_days: int = Field(
+        default=28,
+        ge=1,
+        description="Days movement records are kept (movements/rules.py explains the default).",
+    )
+    retention_purge_interval_seconds: int = Field(
+        default=3600,
+        ge=0,
+        description="How often a serving process purges expired records (0 turns it off).",
+    )
     cookie_secure: bool = Field(
         default=False, description="Mark the session cookie Secure (set true behind HTTPS)."
     )

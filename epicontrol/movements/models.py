@@ -82,7 +82,10 @@ class TemperatureAlert(Base):
     __tablename__ = "temperature_alerts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id", ondelete="CASCADE"))
+    # Indexed: every purged movement looks up its alerts through this key.
+    movement_id: Mapped[int] = mapped_column(
+        ForeignKey("movements.id", ondelete="CASCADE"), index=True
+    )
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
     division_id: Mapped[int] = mapped_column(ForeignKey("divisions.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))

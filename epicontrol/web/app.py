@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,6 +15,27 @@ from epicontrol.core.settings import Settings, get_settings
 from epicontrol.web import errors
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Background work of a serving process: the scheduled retention purge."""
+    from epicontrol.movements.retention import start_retention_scheduler
+
+    settings: Settings = app.state.settings
+    scheduler = None
+    if settings.retention_purge_interval_seconds > 0:
+        scheduler = start_retention_scheduler(
+            app.state.sessions,
+            interval_seconds=settings.retention_purge_interval_seconds,
+            window_days=settings.retention_days,
+            export_dir=settings.data_dir / "export",
+        )
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="epicontrol",
         version=__version__,
         description="Epidemic prevention-and-control data platform",
+        lifespan=_lifespan,
     )
     engine = engine_for(settings.database_url)
     app.state.settings = settings
