@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from epicontrol.people.routes import router as people_router
     from epicontrol.places.qr_routes import router as place_qr_router
     from epicontrol.places.routes import router as places_router
-    from epicontrol.web import auth_routes, health, pages
+    from epicontrol.web import auth_routes, health, pages, plotly_static
 
     settings = settings or get_settings()
     app = FastAPI(
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checkpoint_router,
         place_qr_router,
         presence_router,
+        plotly_static.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

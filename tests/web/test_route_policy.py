@@ -12,7 +12,15 @@ from epicontrol.core.settings import Settings
 from epicontrol.web.app import create_app
 
 # Routes anyone may call: health, logging in, the login form.
-PUBLIC = {"/healthz", "/api/auth/token", "/login", "/logout", "/", "/api/passes/public-key"}
+PUBLIC = {
+    "/healthz",
+    "/api/auth/token",
+    "/login",
+    "/logout",
+    "/",
+    "/api/passes/public-key",
+    "/static/vendor/plotly.min.js",
+}
 # Routes that need a login but no particular permission (they only show the caller's own data).
 ANY_LOGIN = {
     "/api/me",
