@@ -2,9 +2,9 @@
 
 from epicontrol.core.models import AuditEntry, ImportRecord, User
 from epicontrol.divisions.models import Division, HousingEstate
-from epicontrol.people.models import Household, Resident
 from epicontrol.health_code.models import PersonalPass
 from epicontrol.movements.models import Movement, RiskArea, TemperatureAlert
+from epicontrol.people.models import Household, Resident
 from epicontrol.places.models import CheckpointDevice, Place
 
 __all__ = [
