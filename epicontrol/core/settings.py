@@ -47,6 +47,17 @@ class Settings(BaseSettings):
         ge=0,
         description="How often a serving process purges expired records (0 turns it off).",
     )
+    tracing_in_background: bool = Field(
+        default=True,
+        description="Trace a case in a worker thread of the serving process once confirmed.",
+    )
+    tracing_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the tracing worker looks for queued runs."
+    )
+    tracing_rules_file: Path | None = Field(
+        default=None,
+        description="JSON or TOML file overriding tracing rules (tracing/rules.py) for this place.",
+    )
     cookie_secure: bool = Field(
         default=False, description="Mark the session cookie Secure (set true behind HTTPS)."
     )
