@@ -100,12 +100,13 @@ def vault() -> PersonalDataVault:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     """Settings of a test deployment on `db_url`."""
-    # No purge thread in tests unless a test asks for one.
+    # No purge or tracing threads in tests unless a test asks for one.
     return Settings(
         database_url=db_url,
         secret_key=TEST_SECRET,
         data_dir=tmp_path / "data",
         retention_purge_interval_seconds=0,
+        tracing_in_background=False,
     )
 
 
