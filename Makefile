@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint postgres chromium bench clean
+.PHONY: demo test lint postgres chromium java bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/epicontrol demo --reset --serve --host $(HOST) --port $(PORT)
 
 ## Lint, type-check and run the whole suite on SQLite and PostgreSQL
-test: $(STAMP) postgres chromium lint
+test: $(STAMP) postgres chromium java lint
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 
 postgres:
 	bash scripts/ensure-postgres.sh
+
+## A Java runtime for Spark in local mode (the tracing engine's second backend)
+java:
+	bash scripts/ensure-java.sh
 
 ## Debian's chromium (and a CJK font) for the browser tests; never a downloaded browser
 chromium:

@@ -149,12 +149,16 @@ def _register_domain_commands() -> None:
     # The domains keep their commands next to their code; heavy imports stay inside them.
     from epicontrol.demo.cli import demo_command
     from epicontrol.movements.data_cli import export_command, purge_command
+    from epicontrol.tracing.trace_cli import trace_command
 
     app.command("demo", help="Build a synthetic city (into the store, or as Parquet with --out).")(
         demo_command
     )
     export_app.command("movements")(export_command)
     app.command("purge")(purge_command)
+    app.command("trace", help="Find close and secondary contacts in a Parquet folder.")(
+        trace_command
+    )
 
 
 _register_domain_commands()

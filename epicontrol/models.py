@@ -1,16 +1,22 @@
 """Imports every table so that Base.metadata is complete (Alembic and tests read it)."""
 
+from epicontrol.cases.models import Case
 from epicontrol.core.models import AuditEntry, ImportRecord, User
 from epicontrol.divisions.models import Division, HousingEstate
 from epicontrol.health_code.models import PersonalPass
 from epicontrol.movements.models import Movement, RiskArea, TemperatureAlert
 from epicontrol.people.models import Household, Resident
 from epicontrol.places.models import CheckpointDevice, Place
+from epicontrol.tracing.models import Contact, ContactExposure, FollowUp, TracingRun
 
 __all__ = [
     "AuditEntry",
+    "Case",
     "CheckpointDevice",
+    "Contact",
+    "ContactExposure",
     "Division",
+    "FollowUp",
     "Household",
     "HousingEstate",
     "ImportRecord",
@@ -20,5 +26,6 @@ __all__ = [
     "Resident",
     "RiskArea",
     "TemperatureAlert",
+    "TracingRun",
     "User",
 ]

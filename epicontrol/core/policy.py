@@ -38,6 +38,11 @@ class Permission(StrEnum):
     PASS_MANAGE = "pass:manage"  # reissue or revoke someone's pass
     AUDIT_READ = "audit:read"
     USER_ADMIN = "user:admin"
+    CASE_READ = "case:read"  # cases of a division, their tracing runs and transmission chains
+    CASE_WRITE = "case:write"  # report a case, change its status, record isolation
+    TRACING_RUN = "tracing:run"  # start a tracing run by hand
+    CONTACT_READ = "contact:read"  # contacts living in one's division, with their exposures
+    CONTACT_WRITE = "contact:write"  # daily follow-up of contacts, their quarantine
 
 
 _STAFF_READERS = {
@@ -70,6 +75,25 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.PASS_MANAGE: frozenset({Role.COMMUNITY_OFFICER, Role.ADMIN}),
     Permission.AUDIT_READ: frozenset({Role.ADMIN}),
     Permission.USER_ADMIN: frozenset({Role.ADMIN}),
+    # Clinics report cases and their results; epidemiologists investigate; commanders watch.
+    Permission.CASE_READ: frozenset(
+        {Role.EPIDEMIOLOGIST, Role.COMMANDER, Role.CLINIC_STAFF, Role.ADMIN}
+    ),
+    Permission.CASE_WRITE: frozenset({Role.EPIDEMIOLOGIST, Role.CLINIC_STAFF, Role.ADMIN}),
+    Permission.TRACING_RUN: frozenset({Role.EPIDEMIOLOGIST, Role.ADMIN}),
+    # Community officers and grid workers follow up the contacts who live in their area.
+    Permission.CONTACT_READ: frozenset(
+        {
+            Role.EPIDEMIOLOGIST,
+            Role.COMMANDER,
+            Role.COMMUNITY_OFFICER,
+            Role.GRID_WORKER,
+            Role.ADMIN,
+        }
+    ),
+    Permission.CONTACT_WRITE: frozenset(
+        {Role.EPIDEMIOLOGIST, Role.COMMUNITY_OFFICER, Role.GRID_WORKER, Role.ADMIN}
+    ),
 }
 
 

@@ -75,14 +75,24 @@ def register(
     return NewDevice(device_id=device.id, place_id=place.id, name=name, api_key=api_key)
 
 
-def authenticate(db: Session, api_key: str | None) -> DeviceContext:
-    """The active device holding this key, or NotAuthenticated."""
+def cached(api_key: str | None) -> DeviceContext | None:
+    """The device holding this key if it was looked up less than _CACHE_SECONDS ago (no
+    database needed: the scan endpoints check this in the event loop), else None."""
     if not api_key:
         raise NotAuthenticated("checkpoint devices must send their key in the X-Device-Key header")
+    found = _cache.get(_key_hash(api_key))
+    if found and time.monotonic() - found[0] < _CACHE_SECONDS:
+        return found[1]
+    return None
+
+
+def authenticate(db: Session, api_key: str | None) -> DeviceContext:
+    """The active device holding this key, or NotAuthenticated."""
+    found = cached(api_key)
+    if found is not None:
+        return found
+    assert api_key  # cached() refused an empty key
     key_hash = _key_hash(api_key)
-    cached = _cache.get(key_hash)
-    if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
-        return cached[1]
     row = db.execute(
         select(CheckpointDevice, Place.division_id)
         .join(Place, Place.id == CheckpointDevice.place_id)

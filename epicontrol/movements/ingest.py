@@ -1,25 +1,33 @@
-"""Scan ingest: validate a batch whole, store it idempotently, answer direction and colour."""
+"""Scan ingest: validate, store idempotently, answer direction and colour.
+
+A batch is validated whole and stored all or none (`store_batch`). Single scans are committed
+in groups (group_commit.py) through the same steps. The queries themselves are in ingest_sql.py.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from epicontrol.core import audit
-from epicontrol.core.db import insert_ignoring_conflicts
 from epicontrol.core.errors import InvalidInput
 from epicontrol.health_code import passes
 from epicontrol.health_code import service as health
-from epicontrol.movements import rules
-from epicontrol.movements.models import Direction, Movement, MovementKind, TemperatureAlert
+from epicontrol.movements import ingest_sql, rules
+from epicontrol.movements.models import Direction, MovementKind, TemperatureAlert
 from epicontrol.movements.schemas import ScanIn, ScanOut
 
 MAX_ERRORS_REPORTED = 50
+# A payload's signature is a pure function of its bytes, so one verified is verified for good;
+# Ed25519 verification costs ~100 µs, the cache ~1 µs. Revocation is still checked in the store
+# for every scan. ~300 bytes an entry: 200,000 entries are ~60 MB per process.
+VERIFIED_CODES_CACHED = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +41,35 @@ class DeviceContext:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What a checkpoint shows for one scan (ScanOut's fields, without its validation cost)."""
+
+    uuid: str
+    stored: bool
+    direction: str
+    colour: str
+    name_masked: str
+    temperature_alert: bool
+
+    def as_out(self) -> ScanOut:
+        return ScanOut(
+            uuid=self.uuid,  # type: ignore[arg-type]  # validated into a UUID
+            stored=self.stored,
+            direction=Direction(self.direction),
+            colour=self.colour,
+            name_masked=self.name_masked,
+            temperature_alert=self.temperature_alert,
+        )
+
+
 @dataclass(slots=True)
-class _Accepted:
+class Accepted:
+    """A scan that passed every check, with its holder."""
+
     scan: ScanIn
+    key: str  # str(scan.uuid), made once: it is the idempotency key of every step
+    device: DeviceContext
     resident_id: int
     name_masked: str
 
@@ -44,51 +78,51 @@ def record_scans(
     db: Session, *, device: DeviceContext, scans: list[ScanIn], secret: str, now: datetime
 ) -> list[ScanOut]:
     """Store the scans (all or none) and return, in order, what each checkpoint should show."""
-    accepted = _validate(db, scans, secret=secret, now=now)
-    uuids = [str(item.scan.uuid) for item in accepted]
-    stored_before = _existing(db, uuids)
-    fresh = _first_of_each_uuid(
-        item for item in accepted if str(item.scan.uuid) not in stored_before
-    )
-    directions = _directions(db, device, fresh)
-    rows = [_row(item, device, directions[str(item.scan.uuid)], now) for item in fresh]
-    insert_ignoring_conflicts(db, Movement.__table__, rows, key="client_uuid")
-    alerts = _raise_temperature_alerts(db, device, fresh)
-    audit.record(
-        db,
-        actor=None,
-        action="ingest",
-        entity="movement",
-        entity_id=device.device_id,
-        purpose=f"checkpoint {device.name}",
-        detail={"scans": len(scans), "stored": len(rows)},
-    )
-    colours = health.colours(db, {item.resident_id for item in accepted})
-    results = []
-    for item in accepted:
-        key = str(item.scan.uuid)
-        direction = directions.get(key) or stored_before[key]
-        results.append(
-            ScanOut(
-                uuid=item.scan.uuid,
-                stored=key not in stored_before,
-                direction=Direction(direction),
-                colour=colours[item.resident_id],
-                name_masked=item.name_masked,
-                temperature_alert=key in alerts,
-            )
-        )
-    return results
+    return [r.as_out() for r in store_batch(db, device=device, scans=scans, secret=secret, now=now)]
 
 
-def _validate(db: Session, scans: list[ScanIn], *, secret: str, now: datetime) -> list[_Accepted]:
+def store_batch(
+    db: Session, *, device: DeviceContext, scans: list[ScanIn], secret: str, now: datetime
+) -> list[ScanResult]:
+    """record_scans for the batch endpoint: the same, answered as ScanResult (cheaper to send)."""
+    accepted = _validate(db, device, scans, secret=secret, now=now)
+    stored = store_accepted(db, accepted, now)
+    audit_ingest(db, device, scans=len(scans), stored=len(stored.inserted))
+    return results_of(db, accepted, stored)
+
+
+@lru_cache(maxsize=VERIFIED_CODES_CACHED)
+def verified_pass_id(secret: str, code: str) -> str:
+    """The pass id a scanned code names; InvalidPass (never cached) if it is not genuine."""
+    return passes.pass_id_from_code(passes.signing_key(secret).public_key(), code)
+
+
+def refusal(errors: list[str]) -> InvalidInput:
+    """The 422 for scans refused: every error (up to 50), and that nothing was stored."""
+    shown = "; ".join(errors[:MAX_ERRORS_REPORTED])
+    more = len(errors) - MAX_ERRORS_REPORTED
+    return InvalidInput(shown + (f"; and {more} more" if more > 0 else "") + ". Nothing stored.")
+
+
+def holder_problem(found: dict[str, health.PassHolder], pass_id: str) -> str | None:
+    """Why a pass cannot be used (unknown, revoked), or None."""
+    holder = found.get(pass_id)
+    if holder is None:
+        return f"unknown pass {pass_id}"
+    if holder.revoked_at is not None:
+        return f"pass {pass_id} has been revoked"
+    return None
+
+
+def _validate(
+    db: Session, device: DeviceContext, scans: list[ScanIn], *, secret: str, now: datetime
+) -> list[Accepted]:
     """Every scan checked before anything is stored; all errors reported together."""
-    public_key = passes.signing_key(secret).public_key()
     errors: list[str] = []
     pass_ids: list[str | None] = []
     for index, scan in enumerate(scans):
         try:
-            pass_ids.append(passes.pass_id_from_code(public_key, scan.code))
+            pass_ids.append(verified_pass_id(secret, scan.code))
         except passes.InvalidPass as error:
             pass_ids.append(None)
             errors.append(f"scan {index} ({scan.uuid}): {error.message}")
@@ -101,17 +135,16 @@ def _validate(db: Session, scans: list[ScanIn], *, secret: str, now: datetime) -
     for index, (scan, pass_id) in enumerate(zip(scans, pass_ids, strict=True)):
         if pass_id is None:
             continue
-        holder = found.get(pass_id)
-        if holder is None:
-            errors.append(f"scan {index} ({scan.uuid}): unknown pass {pass_id}")
-        elif holder.revoked_at is not None:
-            errors.append(f"scan {index} ({scan.uuid}): pass {pass_id} has been revoked")
+        problem = holder_problem(found, pass_id)
+        if problem:
+            errors.append(f"scan {index} ({scan.uuid}): {problem}")
         else:
-            accepted.append(_Accepted(scan, holder.resident_id, holder.name_masked))
+            holder = found[pass_id]
+            accepted.append(
+                Accepted(scan, str(scan.uuid), device, holder.resident_id, holder.name_masked)
+            )
     if errors:
-        shown = "; ".join(errors[:MAX_ERRORS_REPORTED])
-        more = len(errors) - MAX_ERRORS_REPORTED
-        raise InvalidInput(shown + (f"; and {more} more" if more > 0 else "") + ". Nothing stored.")
+        raise refusal(errors)
     return accepted
 
 
@@ -126,109 +159,132 @@ def _implausible(scan: ScanIn, now: datetime) -> str | None:
     return None
 
 
-def _existing(db: Session, uuids: list[str]) -> dict[str, str]:
-    """Direction of each uuid already stored (these scans are retries)."""
-    found: dict[str, str] = {}
-    for start in range(0, len(uuids), health.IN_CHUNKS):
-        chunk = uuids[start : start + health.IN_CHUNKS]
-        query = select(Movement.client_uuid, Movement.direction).where(
-            Movement.client_uuid.in_(chunk)
-        )
-        found.update(
-            {uuid: direction or Direction.IN.value for uuid, direction in db.execute(query)}
-        )
-    return found
+@dataclass(slots=True)
+class Stored:
+    """What storing a group or batch did."""
+
+    inserted: dict[str, int]  # movement id of each uuid inserted by this transaction
+    directions: dict[str, str]  # of every uuid: chosen now, or as stored by an earlier request
+    alerts: set[str]  # uuids that raised a temperature alert
 
 
-def _first_of_each_uuid(items: Any) -> list[_Accepted]:
-    unique: dict[str, _Accepted] = {}
+def store_accepted(db: Session, accepted: list[Accepted], now: datetime) -> Stored:
+    """Insert the scans not stored before, choose their direction, raise temperature alerts."""
+    stored_before = ingest_sql.existing_directions(db, [item.key for item in accepted])
+    fresh = _first_of_each_uuid(item for item in accepted if item.key not in stored_before)
+    chosen = _directions(db, fresh)
+    inserted = ingest_sql.insert_movements(db, [_row(i, chosen[i.key], now) for i in fresh])
+    # A uuid stored meanwhile by a concurrent request (another worker) is a retry too.
+    lost = [item.key for item in fresh if item.key not in inserted]
+    if lost:
+        stored_before.update(ingest_sql.existing_directions(db, lost))
+    alerts = _raise_temperature_alerts(db, [i for i in fresh if i.key in inserted], inserted)
+    directions = {**stored_before, **{key: chosen[key] for key in inserted}}
+    return Stored(inserted, directions, alerts)
+
+
+def results_of(db: Session, accepted: list[Accepted], stored: Stored) -> list[ScanResult]:
+    """What each checkpoint shows, in the order the scans came."""
+    colours = health.colours(db, {item.resident_id for item in accepted})
+    return [
+        ScanResult(
+            uuid=item.key,
+            stored=item.key in stored.inserted,
+            direction=stored.directions[item.key],
+            colour=colours[item.resident_id],
+            name_masked=item.name_masked,
+            temperature_alert=item.key in stored.alerts,
+        )
+        for item in accepted
+    ]
+
+
+def _first_of_each_uuid(items: Iterable[Accepted]) -> list[Accepted]:
+    unique: dict[str, Accepted] = {}
     for item in items:
-        unique.setdefault(str(item.scan.uuid), item)
+        unique.setdefault(item.key, item)
     return list(unique.values())
 
 
-def _directions(db: Session, device: DeviceContext, fresh: list[_Accepted]) -> dict[str, str]:
+def _directions(db: Session, fresh: list[Accepted]) -> dict[str, str]:
     """In or out for each new scan: the device's fixed direction, the scan's own, or the
     opposite of the person's previous record at this place."""
-    previous = _last_directions(db, device.place_id, {i.resident_id for i in fresh})
+    previous = ingest_sql.last_directions(db, {(i.device.place_id, i.resident_id) for i in fresh})
     chosen: dict[str, str] = {}
     for item in sorted(fresh, key=lambda i: i.scan.occurred_at):
-        direction = device.fixed_direction or (item.scan.direction and item.scan.direction.value)
+        direction = item.device.fixed_direction or (
+            item.scan.direction and item.scan.direction.value
+        )
+        at = (item.device.place_id, item.resident_id)
         if direction is None:
-            last = previous.get(item.resident_id)
+            last = previous.get(at)
             direction = Direction.OUT.value if last == Direction.IN.value else Direction.IN.value
-        previous[item.resident_id] = direction
-        chosen[str(item.scan.uuid)] = direction
+        previous[at] = direction
+        chosen[item.key] = direction
     return chosen
 
 
-def _last_directions(db: Session, place_id: int, resident_ids: set[int]) -> dict[int, str]:
-    if not resident_ids:
-        return {}
-    latest = aliased(Movement)
-    found: dict[int, str] = {}
-    ids = sorted(resident_ids)
-    for start in range(0, len(ids), health.IN_CHUNKS):
-        chunk = ids[start : start + health.IN_CHUNKS]
-        newest = (
-            select(latest.resident_id, func.max(latest.occurred_at).label("at"))
-            .where(latest.place_id == place_id, latest.resident_id.in_(chunk))
-            .group_by(latest.resident_id)
-            .subquery()
-        )
-        query = select(Movement.resident_id, Movement.direction).join(
-            newest,
-            and_(
-                Movement.resident_id == newest.c.resident_id,
-                Movement.occurred_at == newest.c.at,
-                Movement.place_id == place_id,
-            ),
-        )
-        found.update({rid: d for rid, d in db.execute(query) if rid is not None and d is not None})
-    return found
-
-
-def _row(item: _Accepted, device: DeviceContext, direction: str, now: datetime) -> dict[str, Any]:
+def _row(item: Accepted, direction: str, now: datetime) -> tuple[Any, ...]:
     scan = item.scan
-    return {
-        "client_uuid": str(scan.uuid),
-        "kind": MovementKind.SCAN.value,
-        "direction": direction,
-        "resident_id": item.resident_id,
-        "place_id": device.place_id,
-        "occurred_at": scan.occurred_at,
-        "day": scan.occurred_at.date(),
-        "received_at": now,
-        "device_id": device.device_id,
-        "temperature": scan.temperature,
-    }
+    return (
+        item.key,
+        MovementKind.SCAN.value,
+        direction,
+        item.resident_id,
+        item.device.place_id,
+        scan.occurred_at,
+        scan.occurred_at.date(),
+        now,
+        item.device.device_id,
+        scan.temperature,
+    )
+
+
+def _is_fever(scan: ScanIn) -> bool:
+    return scan.temperature is not None and scan.temperature >= rules.FEVER_THRESHOLD_CELSIUS
 
 
 def _raise_temperature_alerts(
-    db: Session, device: DeviceContext, fresh: list[_Accepted]
+    db: Session, inserted_items: list[Accepted], movement_ids: dict[str, int]
 ) -> set[str]:
-    feverish = {
-        str(i.scan.uuid): i
-        for i in fresh
-        if i.scan.temperature is not None and i.scan.temperature >= rules.FEVER_THRESHOLD_CELSIUS
-    }
-    if not feverish:
-        return set()
-    stored = db.execute(
-        select(Movement.client_uuid, Movement.id).where(Movement.client_uuid.in_(list(feverish)))
-    )
-    for uuid, movement_id in stored:
-        item = feverish[uuid]
-        db.add(
-            TemperatureAlert(
-                movement_id=movement_id,
-                place_id=device.place_id,
-                division_id=device.division_id,
-                resident_id=item.resident_id,
-                temperature=item.scan.temperature,
+    alerted = set()
+    for item in inserted_items:
+        if _is_fever(item.scan):
+            alerted.add(item.key)
+            db.add(
+                TemperatureAlert(
+                    movement_id=movement_ids[item.key],
+                    place_id=item.device.place_id,
+                    division_id=item.device.division_id,
+                    resident_id=item.resident_id,
+                    temperature=item.scan.temperature,
+                )
             )
-        )
-    return set(feverish)
+    return alerted
+
+
+def check_single(scan: ScanIn, *, secret: str, now: datetime) -> tuple[str, str | None]:
+    """A single scan's pass id and what is implausible about it, before it is queued; a forged
+    or malformed code is refused at once (InvalidInput worded as for a batch of one)."""
+    try:
+        pass_id = verified_pass_id(secret, scan.code)
+    except passes.InvalidPass as error:
+        raise refusal([f"scan 0 ({scan.uuid}): {error.message}"]) from None
+    problem = _implausible(scan, now)
+    return pass_id, problem and f"scan 0 ({scan.uuid}): {problem}"
+
+
+def audit_ingest(db: Session, device: DeviceContext, *, scans: int, stored: int) -> None:
+    """One audit entry per device and transaction (a batch, or a commit of single scans)."""
+    audit.record(
+        db,
+        actor=None,
+        action="ingest",
+        entity="movement",
+        entity_id=device.device_id,
+        purpose=f"checkpoint {device.name}",
+        detail={"scans": scans, "stored": stored},
+    )
 
 
 def new_scan_uuid() -> str:

@@ -31,15 +31,28 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             window_days=settings.retention_days,
             export_dir=settings.data_dir / "export",
         )
+    tracer = None
+    if getattr(settings, "tracing_in_background", True):
+        from epicontrol.tracing.background import rules_from, start_tracing_worker
+
+        tracer = start_tracing_worker(
+            app.state.sessions,
+            poll_seconds=getattr(settings, "tracing_poll_seconds", 1.0),
+            rules=rules_from(getattr(settings, "tracing_rules_file", None)),
+        )
+    app.state.tracing_worker = tracer
     try:
         yield
     finally:
         if scheduler is not None:
             scheduler.stop()
+        if tracer is not None:
+            tracer.stop()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app serving the API and pages against the store named in `settings`."""
+    from epicontrol.cases.routes import router as cases_router
     from epicontrol.core.routes import router as core_router
     from epicontrol.divisions.routes import router as divisions_router
     from epicontrol.health_code.routes import router as passes_router
@@ -49,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from epicontrol.people.routes import router as people_router
     from epicontrol.places.qr_routes import router as place_qr_router
     from epicontrol.places.routes import router as places_router
+    from epicontrol.tracing.routes import router as tracing_router
+    from epicontrol.tracing.workbench import router as workbench_router
     from epicontrol.web import auth_routes, health, pages, plotly_static
 
     settings = settings or get_settings()
@@ -76,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checkpoint_router,
         place_qr_router,
         presence_router,
+        cases_router,
+        tracing_router,
+        workbench_router,
         plotly_static.router,
     ):
         app.include_router(router)

@@ -1,0 +1,247 @@
+"""Benchmark of checkpoint scan ingest over real HTTP, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/bench_ingest.py --backend both --workers 2 --concurrency 64
+    .venv/bin/python bench/bench_ingest.py --crash          # kill -9 under full load
+
+For each backend: a fresh store with residents, signed passes and gate devices (bench/
+ingest_data.py); a real uvicorn process on loopback; a load generator in another process
+(bench/ingest_load.py) driving it at a fixed concurrency. Printed, per backend:
+  - the HTTP ceiling: GET /healthz (one SELECT 1) at the same concurrency;
+  - single scans: acknowledged per second, p50/p99 latency;
+  - batches of --batch-size scans: rows per second, latency per batch;
+  - the same rows straight through the driver (no HTTP), as the store's own baseline;
+  - a check that every acknowledged scan is stored (the table holds exactly what was acked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from bench import ingest_baseline  # noqa: E402
+from bench.ingest_data import (  # noqa: E402
+    BENCH_SECRET,
+    Store,
+    drop_pg_database,
+    new_pg_database,
+    prepare,
+)
+from bench.ingest_server import PostgresCpu, Server  # noqa: E402
+from epicontrol.core.db import build_engine  # noqa: E402
+from epicontrol.movements.models import Movement  # noqa: E402
+
+LOAD = Path(__file__).resolve().parent / "ingest_load.py"
+CEILING_CONCURRENCY = 10
+
+
+def run_load(server: Server, store: Store, job: dict[str, Any], work: Path) -> dict[str, Any]:
+    """Run the load generator in its own process; returns its result."""
+    job = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "device_keys": store.device_keys,
+        "payloads": store.payloads,
+        **job,
+    }
+    job_path, result_path = work / "job.json", work / "result.json"
+    job_path.write_text(json.dumps(job))
+    subprocess.run([sys.executable, str(LOAD), str(job_path), str(result_path)], check=True)
+    result: dict[str, Any] = json.loads(result_path.read_text())
+    return result
+
+
+def stored_rows(url: str) -> int:
+    engine = build_engine(url)
+    with engine.connect() as conn:
+        count = conn.scalar(select(func.count()).select_from(Movement)) or 0
+    engine.dispose()
+    return count
+
+
+def profile(server: Server, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
+    """Start py-spy on every worker of the server (if py-spy is on PATH)."""
+    spy = os.environ.get("PY_SPY", "py-spy")
+    workers = server.pids()[1:] or server.pids()
+    procs = [
+        subprocess.Popen(
+            [spy, "record", "-r", "200", "-d", str(int(seconds)), "-f", "raw", "-p", str(p)]
+            + ["-o", str(out / f"profile-{p}.txt"), "--nonblocking", "--threads"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for p in workers
+    ]
+    return procs[0] if procs else None
+
+
+def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Prepare a store, serve it, load it; returns every figure measured."""
+    url = (
+        f"sqlite:///{work / 'bench.db'}" if backend == "sqlite" else new_pg_database("bench_ingest")
+    )
+    figures: dict[str, Any] = {}
+    try:
+        started = time.monotonic()
+        store = prepare(
+            url,
+            residents=args.residents,
+            gates=args.gates,
+            history=args.history,
+            place_resident_index=args.place_resident_index,
+        )
+        print(f"{backend}: store prepared in {time.monotonic() - started:.0f} s", flush=True)
+        server = Server(url, BENCH_SECRET, workers=args.workers)
+        server.start()
+        try:
+            common = {"concurrency": args.concurrency, "duration": args.duration}
+            # /healthz is a sync endpoint: FastAPI runs it and its session's teardown in a
+            # 40-thread pool, and above the engine's pool size (15 on SQLite) concurrent
+            # requests deadlock until the pool timeout; so the ceiling runs at 10 connections.
+            figures["ceiling"] = run_load(
+                server, store, {**common, "concurrency": CEILING_CONCURRENCY, "mode": "get"}, work
+            )
+            if args.only != "batch":
+                if args.profile:
+                    profile(server, args.warmup + args.duration, work)
+                single = {**common, "mode": "single", "warmup": args.warmup}
+                server_cpu = server.cpu_seconds()
+                postgres_cpu = PostgresCpu(make_url(url).database or "")
+                postgres_cpu.start()
+                figures["single"] = run_load(server, store, single, work)
+                used = server.cpu_seconds() - server_cpu, postgres_cpu.stop()
+                figures["single_cpu"] = _cpu_per_scan(used, figures, backend == "postgresql")
+            if args.only != "single":
+                batch = {
+                    "mode": "batch",
+                    "concurrency": args.batch_concurrency,
+                    "batch_size": args.batch_size,
+                    "batches": args.batches,
+                }
+                figures["batch"] = run_load(server, store, batch, work)
+        finally:
+            server.stop()
+        figures["stored"] = stored_rows(url)
+        figures["acked"] = args.history + sum(
+            figures[load]["answered_rows"] for load in ("single", "batch") if load in figures
+        )
+        if not args.no_baseline:
+            base = ingest_baseline.postgresql if backend == "postgresql" else ingest_baseline.sqlite
+            figures["baseline"] = base(
+                url, residents=args.residents, batch_size=args.batch_size, seconds=5
+            )
+        return figures
+    finally:
+        if backend == "postgresql":
+            drop_pg_database(url)
+
+
+def _line(label: str, concurrency: int, rate: float, unit: str, load: dict[str, Any]) -> str:
+    latency = f"p50 {load['p50_ms']:7.1f} ms  p99 {load['p99_ms']:7.1f} ms"
+    return f"{label:<24} c={concurrency:>3}: {rate:8.0f} {unit:<7} {latency}  {load['statuses']}"
+
+
+def _cpu_per_scan(
+    used: tuple[float, float], figures: dict[str, Any], on_postgres: bool
+) -> dict[str, float]:
+    """Microseconds of CPU per acknowledged single scan: server, PostgreSQL, load generator."""
+    load = figures["single"]
+    scans = max(load["answered_rows"], 1)
+    return {
+        "server": used[0] / scans * 1e6,
+        "postgresql": used[1] / scans * 1e6 if on_postgres else 0.0,
+        "client": load["cpu_seconds_running"] / scans * 1e6,
+    }
+
+
+def report(backend: str, figures: dict[str, Any], args: argparse.Namespace) -> None:
+    """Print one backend's figures."""
+    index = ", + (place, resident, time) index" if args.place_resident_index else ""
+    print(
+        f"\n== {backend}: {args.workers} uvicorn worker(s), {args.residents} passes, "
+        f"{args.gates} gates, {args.history} earlier scans{index}"
+    )
+    ceiling = figures["ceiling"]
+    rate = ceiling["ok_per_second"]
+    print(_line("GET /healthz (ceiling)", CEILING_CONCURRENCY, rate, "req/s", ceiling))
+    if "single" in figures:
+        single = figures["single"]
+        rate = single["ok_per_second"]
+        print(_line("single scans", args.concurrency, rate, "acks/s", single))
+        cpu = figures["single_cpu"]
+        total = sum(cpu.values())
+        print(
+            f"  CPU per acknowledged scan: server {cpu['server']:.0f} us, PostgreSQL backends "
+            f"{cpu['postgresql']:.0f} us, load generator {cpu['client']:.0f} us: "
+            f"{total:.0f} us in all, so at most {2e6 / total:.0f} scans/s on 2 idle cores"
+        )
+    if "batch" in figures:
+        batch = figures["batch"]
+        label = f"batches of {args.batch_size}"
+        print(_line(label, args.batch_concurrency, batch["rows_per_second"], "rows/s", batch))
+    for name, rate in figures.get("baseline", {}).items():
+        print(f"baseline, driver only, {name:<18}: {rate:8.0f} rows/s")
+    verdict = "ok" if figures["stored"] == figures["acked"] else "MISMATCH"
+    print(
+        f"acknowledged {figures['acked']} scans (history included), stored {figures['stored']}: "
+        f"{verdict}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--concurrency", type=int, default=64, help="open connections, singles")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring")
+    parser.add_argument("--residents", type=int, default=2_000, help="passes in circulation")
+    parser.add_argument("--gates", type=int, default=64, help="places, one device each")
+    parser.add_argument("--history", type=int, default=500_000, help="earlier scans stored")
+    parser.add_argument(
+        "--place-resident-index",
+        action="store_true",
+        help="add an index on movements (place_id, resident_id, occurred_at) first",
+    )
+    parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--batches", type=int, default=30)
+    parser.add_argument("--batch-concurrency", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="py-spy the single-scan run")
+    parser.add_argument("--only", choices=["single", "batch"], help="skip the other load")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the driver baselines")
+    parser.add_argument("--crash", action="store_true", help="kill -9 under load instead")
+    parser.add_argument("--crash-after", type=float, default=5.0, help="seconds of load")
+    args = parser.parse_args()
+    print(
+        f"machine: {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}; command: {' '.join(sys.argv)}"
+    )
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+            work = Path(os.environ.get("BENCH_WORK", tmp))
+            started = time.monotonic()
+            if args.crash:
+                from bench.ingest_crash import crash_backend
+
+                crash_backend(backend, args, work)
+            else:
+                report(backend, bench_backend(backend, args, work), args)
+            print(f"({time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

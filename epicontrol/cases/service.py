@@ -1,0 +1,245 @@
+"""Cases: report one, change its status along TRANSITIONS, record isolation; every write audited.
+
+Writes return a CaseChange saying whether the case's contacts must be traced (again): the
+caller hands that to tracing (tracing.background.request_trace), since cases sit below tracing
+in the data spine and never import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epicontrol.cases.models import (
+    INITIAL_STATUSES,
+    OPEN_STATUSES,
+    TRACED_STATUSES,
+    TRANSITIONS,
+    Case,
+    CaseStatus,
+)
+from epicontrol.cases.schemas import CaseIn, StatusChange
+from epicontrol.core import audit
+from epicontrol.core.auth import Principal
+from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from epicontrol.divisions.models import Division
+from epicontrol.people.models import Resident
+
+# Onset, sampling and report dates are China dates.
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+# A device clock a little ahead is no reason to refuse an isolation time.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CaseChange:
+    """A case after a write, and why its contacts must be traced again ("" if they need not)."""
+
+    case: Case
+    trace_reason: str = ""
+
+    @property
+    def needs_tracing(self) -> bool:
+        """Whether the write changed whom the case may have exposed."""
+        return bool(self.trace_reason)
+
+
+def local_today(now: datetime) -> date:
+    """The date in China at `now`."""
+    return now.astimezone(LOCAL_TIME).date()
+
+
+def _denied(message: str, *, action: str, case_id: int | None) -> AccessDenied:
+    return AccessDenied(
+        message, action=action, entity="case", entity_id=None if case_id is None else str(case_id)
+    )
+
+
+def get_visible(
+    db: Session, *, principal: Principal, case_id: int, action: str = "case:read"
+) -> Case:
+    """The case if it lies in the caller's division subtree; NotFound or AccessDenied otherwise."""
+    row = db.execute(
+        select(Case, Division.path)
+        .join(Division, Division.id == Case.division_id)
+        .where(Case.id == case_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"case {case_id} does not exist")
+    case, path = row
+    if not principal.covers(path):
+        raise _denied(f"case {case_id} is outside your scope", action=action, case_id=case_id)
+    return case
+
+
+def list_visible(
+    db: Session,
+    *,
+    principal: Principal,
+    status: CaseStatus | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[Case]:
+    """Cases in the caller's division subtree, newest report first."""
+    query = (
+        select(Case)
+        .join(Division, Division.id == Case.division_id)
+        .where(Division.path.startswith(principal.division_path, autoescape=True))
+        .order_by(Case.report_date.desc(), Case.id.desc())
+        .offset(offset)
+        .limit(min(limit, MAX_PAGE))
+    )
+    if status is not None:
+        query = query.where(Case.status == status.value)
+    return list(db.scalars(query))
+
+
+def _check_dates(
+    status: CaseStatus, onset: date | None, sampling: date | None, *, today: date
+) -> None:
+    for name, value in (("onset_date", onset), ("sampling_date", sampling)):
+        if value is not None and value > today:
+            raise InvalidInput(f"{name} {value} is in the future")
+    # The infectious window starts from onset, or from sampling for an infection without
+    # symptoms (tracing/rules.py): a traced case without the date cannot be traced.
+    if status == CaseStatus.CONFIRMED and onset is None and sampling is None:
+        raise InvalidInput("a confirmed case needs an onset_date (or at least a sampling_date)")
+    if status == CaseStatus.ASYMPTOMATIC and sampling is None:
+        raise InvalidInput("an asymptomatic infection needs the sampling_date of its positive test")
+
+
+def _check_isolation(isolated_at: datetime | None, now: datetime) -> None:
+    if isolated_at is not None and isolated_at > now + MAX_CLOCK_SKEW:
+        raise InvalidInput(f"isolated_at {isolated_at.isoformat()} is in the future")
+
+
+def create(db: Session, *, principal: Principal, data: CaseIn, now: datetime) -> CaseChange:
+    """Report a case of a resident of the caller's scope; one open case per resident."""
+    row = db.execute(
+        select(Resident, Division.path)
+        .join(Division, Division.id == Resident.division_id)
+        .where(Resident.id == data.resident_id)
+    ).first()
+    if row is None:
+        raise InvalidInput(f"resident {data.resident_id} does not exist")
+    resident, path = row
+    if not principal.covers(path):
+        raise _denied(
+            f"resident {resident.id} is registered outside your scope",
+            action="case:write",
+            case_id=None,
+        )
+    if data.status not in INITIAL_STATUSES:
+        allowed = ", ".join(sorted(INITIAL_STATUSES))
+        raise InvalidInput(f"a new case is {allowed}, not {data.status}")
+    today = local_today(now)
+    _check_dates(data.status, data.onset_date, data.sampling_date, today=today)
+    _check_isolation(data.isolated_at, now)
+    open_case = db.scalar(
+        select(Case.case_number).where(
+            Case.resident_id == resident.id, Case.status.in_([s.value for s in OPEN_STATUSES])
+        )
+    )
+    if open_case is not None:
+        raise Conflict(f"resident {resident.id} already has an open case, {open_case}")
+    if data.case_number and db.scalar(select(Case.id).where(Case.case_number == data.case_number)):
+        raise Conflict(f"case number {data.case_number} is already taken")
+    report_date = data.report_date or today
+    case = Case(
+        # A placeholder until the id is known: the generated number is made from the id.
+        case_number=data.case_number or f"new-{uuid4().hex[:16]}",
+        resident_id=resident.id,
+        division_id=resident.division_id,
+        status=data.status.value,
+        onset_date=data.onset_date,
+        sampling_date=data.sampling_date,
+        report_date=report_date,
+        isolated_at=data.isolated_at,
+        created_by=principal.username,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(case)
+    db.flush()
+    if not data.case_number:
+        case.case_number = f"C{report_date.year}-{case.id:06d}"
+    audit.record(
+        db,
+        actor=principal,
+        action="create",
+        entity="case",
+        entity_id=case.id,
+        purpose="case report",
+        detail={"status": case.status, "resident_id": resident.id, "number": case.case_number},
+    )
+    db.flush()
+    reason = f"reported {case.status}" if data.status in TRACED_STATUSES else ""
+    return CaseChange(case, reason)
+
+
+def change_status(
+    db: Session, *, principal: Principal, case_id: int, change: StatusChange, now: datetime
+) -> CaseChange:
+    """Move a case along TRANSITIONS; anything else is refused with the allowed moves named."""
+    case = get_visible(db, principal=principal, case_id=case_id, action="case:write")
+    current = CaseStatus(case.status)
+    if change.status not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (it is closed)"
+        raise InvalidInput(
+            f"case {case.case_number} is {current}: it cannot become {change.status}; "
+            f"allowed: {allowed}"
+        )
+    onset = change.onset_date or case.onset_date
+    sampling = change.sampling_date or case.sampling_date
+    _check_dates(change.status, onset, sampling, today=local_today(now))
+    dates_changed = (onset, sampling) != (case.onset_date, case.sampling_date)
+    case.status, case.onset_date, case.sampling_date = change.status.value, onset, sampling
+    case.updated_at = now
+    audit.record(
+        db,
+        actor=principal,
+        action="status",
+        entity="case",
+        entity_id=case.id,
+        purpose="case management",
+        detail={"from": current.value, "to": change.status.value},
+    )
+    db.flush()
+    # Becoming an infection, or a traced infection whose window moved, changes its contacts.
+    becomes_traced = change.status in TRACED_STATUSES and current not in TRACED_STATUSES
+    if becomes_traced or (change.status in TRACED_STATUSES and dates_changed):
+        return CaseChange(case, f"{current} -> {change.status}")
+    return CaseChange(case)
+
+
+def set_isolation(
+    db: Session, *, principal: Principal, case_id: int, isolated_at: datetime, now: datetime
+) -> CaseChange:
+    """Record when the case was isolated; it ends the window in which it exposed others."""
+    case = get_visible(db, principal=principal, case_id=case_id, action="case:write")
+    _check_isolation(isolated_at, now)
+    previous = case.isolated_at
+    case.isolated_at = isolated_at
+    case.updated_at = now
+    audit.record(
+        db,
+        actor=principal,
+        action="isolate",
+        entity="case",
+        entity_id=case.id,
+        purpose="case management",
+        detail={
+            "from": previous.isoformat() if previous else None,
+            "to": isolated_at.isoformat(),
+        },
+    )
+    db.flush()
+    if case.status in TRACED_STATUSES and previous != isolated_at:
+        return CaseChange(case, "isolation time changed")
+    return CaseChange(case)
