@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -114,6 +116,22 @@ def _isolated_a_day_after_their_case(city: Path, close: pa.Table, now: Any) -> p
     )
 
 
+def _random_cases(manifest: dict[str, Any], count: int) -> pa.Table:
+    """`count` residents drawn at random (seeded) as cases, with onset on a day of the data
+    after the second (so their window lies in it) and report two days later."""
+    rng = random.Random(2020)
+    first = date.fromisoformat(manifest["first_day"])
+    days = manifest["days"]
+    onsets = [first + timedelta(days=rng.randrange(2, days)) for _ in range(count)]
+    return pa.table(
+        {
+            "resident_id": rng.sample(range(1, manifest["residents"] + 1), count),
+            "onset_date": onsets,
+            "report_date": [onset + timedelta(days=2) for onset in onsets],
+        }
+    )
+
+
 def _co_location_against_baseline(
     city: Path, rules: TracingRules, cases: int, memory_limit: str
 ) -> dict[str, float]:
@@ -152,6 +170,17 @@ def _co_location_against_baseline(
     }
 
 
+def _print_baseline(city: Path, cases: int, memory_limit: str) -> None:
+    """Run the baseline comparison and print it."""
+    base = _co_location_against_baseline(city, DEFAULT_RULES, cases, memory_limit)
+    print(
+        f"secondary co-location of {cases} cases "
+        f"({base['source_visits']:,.0f} source visits, {base['pairs']:,.0f} pairs): "
+        f"bucketed {base['bucketed_s']:.1f} s, place-only baseline {base['baseline_s']:.1f} s, "
+        f"ratio {base['baseline_s'] / base['bucketed_s']:.1f}x"
+    )
+
+
 def main() -> None:
     """Trace the city's cases and print times, rows in and out, and the baseline ratio."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -159,6 +188,12 @@ def main() -> None:
     parser.add_argument("--spark", action="store_true", help="also trace on Spark local mode")
     parser.add_argument("--memory-limit", default="8GB", help="DuckDB memory limit")
     parser.add_argument("--baseline-cases", type=int, default=3)
+    parser.add_argument(
+        "--random-cases",
+        type=int,
+        default=100,
+        help="also trace the close contacts of this many random residents (0: skip)",
+    )
     parser.add_argument(
         "--events-city",
         type=Path,
@@ -200,6 +235,17 @@ def main() -> None:
             f"identical: {from_events.equals(close)}"
         )
 
+    if args.random_cases:
+        cases = _random_cases(manifest, args.random_cases)
+        many, seconds = _timed(
+            "close contacts of random cases",
+            lambda: trace_city_directory(city, cases=cases, rules=close_rules, engine_options=duck),
+        )
+        print(
+            f"duckdb close contacts only, {args.random_cases} random residents as cases: "
+            f"{seconds:7.1f} s  rows out {many.num_rows:>12,}"
+        )
+
     now = data_now(city)
     isolations = _isolated_a_day_after_their_case(city, close, now)
 
@@ -229,15 +275,8 @@ def main() -> None:
         del full
     print(f"peak RSS so far: {_peak_mib():,.0f} MiB")
 
-    base = _co_location_against_baseline(
-        city, DEFAULT_RULES, args.baseline_cases, args.memory_limit
-    )
-    print(
-        f"secondary co-location of {args.baseline_cases} cases "
-        f"({base['source_visits']:,.0f} source visits, {base['pairs']:,.0f} pairs): "
-        f"bucketed {base['bucketed_s']:.1f} s, place-only baseline {base['baseline_s']:.1f} s, "
-        f"ratio {base['baseline_s'] / base['bucketed_s']:.1f}x"
-    )
+    if args.baseline_cases:
+        _print_baseline(city, args.baseline_cases, args.memory_limit)
 
     if args.spark:
         spark = {"config": {"spark.driver.memory": "6g"}}
