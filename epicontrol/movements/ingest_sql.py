@@ -50,7 +50,7 @@ def existing_directions(db: Session, uuids: list[str]) -> dict[str, str]:
 def last_directions(db: Session, visits: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
     """Direction of each (place, resident)'s newest record, the places of a group at once.
 
-    PostgreSQL: with an index on (place_id, resident_id, ...) a `LIMIT 1` probe per pair reads
+    PostgreSQL: with an index on (resident_id, place_id, ...) a `LIMIT 1` probe per pair reads
     one row (0.3 ms for 30 pairs); without one, that probe costs ~1 ms a pair, and a window
     over those residents' records at those places is better (9 ms for 30 pairs, 17 ms for
     2,000; bench/RESULTS.md). A max(occurred_at) self-join goes quadratic when times repeat.
@@ -71,14 +71,14 @@ _visit_indexes: dict[str, bool] = {}
 
 
 def _has_visit_index(db: Session) -> bool:
-    """Whether movements has an index leading with (place_id, resident_id); looked up once per
-    database (the schema is migrated before the app serves)."""
+    """Whether movements has an index leading with place_id and resident_id, in either order;
+    looked up once per database (the schema is migrated before the app serves)."""
     connection = db.connection()
     url = str(connection.engine.url)
     if url not in _visit_indexes:
         indexes = inspect(connection).get_indexes("movements")
-        leading = [tuple(index["column_names"][:2]) for index in indexes]
-        _visit_indexes[url] = ("place_id", "resident_id") in leading
+        leading = [frozenset(index["column_names"][:2]) for index in indexes]
+        _visit_indexes[url] = frozenset(("place_id", "resident_id")) in leading
     return _visit_indexes[url]
 
 

@@ -47,7 +47,9 @@ class Movement(Base):
     __tablename__ = "movements"
     __table_args__ = (
         Index("ix_movements_place_time", "place_id", "occurred_at"),
-        Index("ix_movements_resident_time", "resident_id", "occurred_at"),
+        # Resident first serves "where was this person" (a resident has a few records a day);
+        # place second serves "this person's newest record at this gate" for the scan direction.
+        Index("ix_movements_resident_place_time", "resident_id", "place_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
