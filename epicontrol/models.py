@@ -1,5 +1,8 @@
 """Imports every table so that Base.metadata is complete (Alembic and tests read it)."""
 
+import epicontrol.cases.linkage.models  # noqa: F401  (tables of the domains below, when they have any)
+import epicontrol.reports.models  # noqa: F401
+import epicontrol.tasks.models  # noqa: F401
 from epicontrol.cases.models import Case
 from epicontrol.core.models import AuditEntry, ImportRecord, User
 from epicontrol.divisions.models import Division, HousingEstate

@@ -43,6 +43,18 @@ class Permission(StrEnum):
     TRACING_RUN = "tracing:run"  # start a tracing run by hand
     CONTACT_READ = "contact:read"  # contacts living in one's division, with their exposures
     CONTACT_WRITE = "contact:write"  # daily follow-up of contacts, their quarantine
+    CLINIC_REGISTER = "clinic:register"  # fever-clinic registrations and their test results
+    CLINIC_READ = "clinic:read"  # fever-clinic registrations of a division
+    LINKAGE_REVIEW = "linkage:review"  # run record linkage, decide uncertain pairs
+    REPORT_SUBMIT = "report:submit"  # a resident's own self-check and daily health report
+    MONITORING_READ = "monitoring:read"  # people under daily observation and their reports
+    MONITORING_MANAGE = "monitoring:manage"  # close observation, turn non-reporters into tasks
+    TIP_TRIAGE = "tip:triage"  # the queue of public reports (whistleblowing) and their outcomes
+    TASK_READ = "task:read"  # grid-worker tasks of a division
+    TASK_WORK = "task:work"  # take, complete or reassign a grid-worker task
+    RISK_STATUS_READ = "risk:read"  # someone's risk status with the records behind it
+    RISK_APPEAL = "risk:appeal"  # a resident appeals their own status
+    RISK_REVIEW = "risk:review"  # decide appeals, correct a status
 
 
 _STAFF_READERS = {
@@ -94,6 +106,31 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.CONTACT_WRITE: frozenset(
         {Role.EPIDEMIOLOGIST, Role.COMMUNITY_OFFICER, Role.GRID_WORKER, Role.ADMIN}
     ),
+    Permission.CLINIC_REGISTER: frozenset({Role.CLINIC_STAFF, Role.ADMIN}),
+    Permission.CLINIC_READ: frozenset({Role.CLINIC_STAFF, Role.EPIDEMIOLOGIST, Role.ADMIN}),
+    Permission.LINKAGE_REVIEW: frozenset({Role.EPIDEMIOLOGIST, Role.ADMIN}),
+    Permission.REPORT_SUBMIT: frozenset({Role.RESIDENT}),
+    Permission.MONITORING_READ: frozenset(
+        {
+            Role.EPIDEMIOLOGIST,
+            Role.COMMANDER,
+            Role.COMMUNITY_OFFICER,
+            Role.GRID_WORKER,
+            Role.ADMIN,
+        }
+    ),
+    Permission.MONITORING_MANAGE: frozenset(
+        {Role.EPIDEMIOLOGIST, Role.COMMUNITY_OFFICER, Role.ADMIN}
+    ),
+    Permission.TIP_TRIAGE: frozenset({Role.COMMUNITY_OFFICER, Role.EPIDEMIOLOGIST, Role.ADMIN}),
+    Permission.TASK_READ: frozenset(
+        {Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN}
+    ),
+    Permission.TASK_WORK: frozenset({Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.ADMIN}),
+    # A resident reads only their own status (scope is checked by the route).
+    Permission.RISK_STATUS_READ: frozenset(_STAFF_READERS | {Role.RESIDENT}),
+    Permission.RISK_APPEAL: frozenset({Role.RESIDENT}),
+    Permission.RISK_REVIEW: frozenset({Role.COMMUNITY_OFFICER, Role.EPIDEMIOLOGIST, Role.ADMIN}),
 }
 
 

@@ -52,6 +52,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app serving the API and pages against the store named in `settings`."""
+    from epicontrol.cases.linkage.routes import router as linkage_router
     from epicontrol.cases.routes import router as cases_router
     from epicontrol.core.routes import router as core_router
     from epicontrol.divisions.routes import router as divisions_router
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from epicontrol.people.routes import router as people_router
     from epicontrol.places.qr_routes import router as place_qr_router
     from epicontrol.places.routes import router as places_router
+    from epicontrol.reports.routes import router as reports_router
+    from epicontrol.tasks.routes import router as tasks_router
     from epicontrol.tracing.routes import router as tracing_router
     from epicontrol.tracing.workbench import router as workbench_router
     from epicontrol.web import auth_routes, health, pages, plotly_static
@@ -95,6 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cases_router,
         tracing_router,
         workbench_router,
+        linkage_router,
+        reports_router,
+        tasks_router,
         plotly_static.router,
     ):
         app.include_router(router)

@@ -1,0 +1,1 @@
+"""Record linkage of clinic, medical and inspection records to residents (Splink)."""

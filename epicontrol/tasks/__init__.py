@@ -1,0 +1,1 @@
+"""Grid-worker tasks (door-to-door visits, follow-up calls, deliveries) and surveys."""

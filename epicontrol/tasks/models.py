@@ -1,0 +1,3 @@
+"""Tables (to be filled)."""
+
+from __future__ import annotations
