@@ -15,7 +15,7 @@ from epicontrol.core.models import AuditEntry
 def record(
     db: Session,
     *,
-    actor: Principal | None,
+    actor: Principal | str | None,
     action: str,
     entity: str,
     entity_id: str | int | None = None,
@@ -23,11 +23,17 @@ def record(
     outcome: str = "allowed",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one audit entry in the caller's transaction."""
+    """Append one audit entry in the caller's transaction.
+
+    `actor` is the signed-in principal, None for an anonymous member of the public, or the name
+    of a background job (e.g. "tracing-worker"), recorded with the role "system" so that work
+    nobody asked for in person is not mistaken for an anonymous request.
+    """
+    user_id, name, role = _actor_columns(actor)
     entry = AuditEntry(
-        actor_user_id=actor.user_id if actor else None,
-        actor=actor.username if actor else "anonymous",
-        actor_role=str(actor.role) if actor else "public",
+        actor_user_id=user_id,
+        actor=name,
+        actor_role=role,
         action=action,
         entity=entity,
         entity_id=None if entity_id is None else str(entity_id),
@@ -37,6 +43,14 @@ def record(
     )
     db.add(entry)
     return entry
+
+
+def _actor_columns(actor: Principal | str | None) -> tuple[int | None, str, str]:
+    if actor is None:
+        return None, "anonymous", "public"
+    if isinstance(actor, str):
+        return None, actor, "system"
+    return actor.user_id, actor.username, str(actor.role)
 
 
 def entries(

@@ -71,7 +71,11 @@ def build_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # A connection per request thread (Starlette's pool has 40): with SQLAlchemy's default 5+10,
+        # 64 concurrent requests queued for connections. SQLite connections cost little.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, pool_size=40, max_overflow=24
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -131,7 +131,7 @@ def purge_command(
                 db,
                 older_than_days=older_than_days,
                 now=now,
-                actor=None,
+                actor="epicontrol purge (command line)",
                 export_dir=exports,
                 purpose="epicontrol purge (command line)",
             )
