@@ -34,6 +34,14 @@ class StatusChange(BaseModel):
     sampling_date: date | None = None
 
 
+class CaseDatesIn(BaseModel):
+    """Corrected dates of a case; only the fields sent change (null clears onset or sampling)."""
+
+    onset_date: date | None = None
+    sampling_date: date | None = None
+    report_date: date | None = None
+
+
 class IsolationIn(BaseModel):
     """When the case was isolated (admitted, or put in centralised isolation)."""
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from epicontrol.cases import rules
 from epicontrol.cases.models import (
     INITIAL_STATUSES,
     OPEN_STATUSES,
@@ -23,7 +24,7 @@ from epicontrol.cases.models import (
     Case,
     CaseStatus,
 )
-from epicontrol.cases.schemas import CaseIn, StatusChange
+from epicontrol.cases.schemas import CaseDatesIn, CaseIn, StatusChange
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
@@ -100,12 +101,29 @@ def list_visible(
     return list(db.scalars(query))
 
 
-def _check_dates(
-    status: CaseStatus, onset: date | None, sampling: date | None, *, today: date
+def check_dates(
+    status: CaseStatus,
+    onset: date | None,
+    sampling: date | None,
+    report: date | None,
+    *,
+    today: date,
 ) -> None:
-    for name, value in (("onset_date", onset), ("sampling_date", sampling)):
+    """Refuse impossible dates: in the future, after the report, before the disease, or missing
+    where the status needs one to be traced from."""
+    named = (("onset_date", onset), ("sampling_date", sampling), ("report_date", report))
+    for name, value in named:
         if value is not None and value > today:
             raise InvalidInput(f"{name} {value} is in the future")
+        if value is not None and value < rules.EARLIEST_PLAUSIBLE_DATE:
+            raise InvalidInput(
+                f"{name} {value} is before {rules.EARLIEST_PLAUSIBLE_DATE}, the earliest "
+                "possible date of a case; check the year"
+            )
+    if report is not None:
+        for name, value in named[:2]:
+            if value is not None and value > report:
+                raise InvalidInput(f"{name} {value} is after the report_date {report}")
     # The infectious window starts from onset, or from sampling for an infection without
     # symptoms (tracing/rules.py): a traced case without the date cannot be traced.
     if status == CaseStatus.CONFIRMED and onset is None and sampling is None:
@@ -135,22 +153,32 @@ def create(db: Session, *, principal: Principal, data: CaseIn, now: datetime) ->
             action="case:write",
             case_id=None,
         )
+    return open_case(
+        db, actor=principal, resident=resident, data=data, now=now, purpose="case report"
+    )
+
+
+def open_case(
+    db: Session, *, actor: Principal, resident: Resident, data: CaseIn, now: datetime, purpose: str
+) -> CaseChange:
+    """Open a case of `resident` once the caller's right to is settled (a fever clinic opens
+    one for a patient living anywhere); one open case per resident."""
     if data.status not in INITIAL_STATUSES:
         allowed = ", ".join(sorted(INITIAL_STATUSES))
         raise InvalidInput(f"a new case is {allowed}, not {data.status}")
     today = local_today(now)
-    _check_dates(data.status, data.onset_date, data.sampling_date, today=today)
+    report_date = data.report_date or today
+    check_dates(data.status, data.onset_date, data.sampling_date, report_date, today=today)
     _check_isolation(data.isolated_at, now)
-    open_case = db.scalar(
+    already_open = db.scalar(
         select(Case.case_number).where(
             Case.resident_id == resident.id, Case.status.in_([s.value for s in OPEN_STATUSES])
         )
     )
-    if open_case is not None:
-        raise Conflict(f"resident {resident.id} already has an open case, {open_case}")
+    if already_open is not None:
+        raise Conflict(f"resident {resident.id} already has an open case, {already_open}")
     if data.case_number and db.scalar(select(Case.id).where(Case.case_number == data.case_number)):
         raise Conflict(f"case number {data.case_number} is already taken")
-    report_date = data.report_date or today
     case = Case(
         # A placeholder until the id is known: the generated number is made from the id.
         case_number=data.case_number or f"new-{uuid4().hex[:16]}",
@@ -161,7 +189,7 @@ def create(db: Session, *, principal: Principal, data: CaseIn, now: datetime) ->
         sampling_date=data.sampling_date,
         report_date=report_date,
         isolated_at=data.isolated_at,
-        created_by=principal.username,
+        created_by=actor.username,
         created_at=now,
         updated_at=now,
     )
@@ -171,11 +199,11 @@ def create(db: Session, *, principal: Principal, data: CaseIn, now: datetime) ->
         case.case_number = f"C{report_date.year}-{case.id:06d}"
     audit.record(
         db,
-        actor=principal,
+        actor=actor,
         action="create",
         entity="case",
         entity_id=case.id,
-        purpose="case report",
+        purpose=purpose,
         detail={"status": case.status, "resident_id": resident.id, "number": case.case_number},
     )
     db.flush()
@@ -188,6 +216,13 @@ def change_status(
 ) -> CaseChange:
     """Move a case along TRANSITIONS; anything else is refused with the allowed moves named."""
     case = get_visible(db, principal=principal, case_id=case_id, action="case:write")
+    return move(db, actor=principal, case=case, change=change, now=now)
+
+
+def move(
+    db: Session, *, actor: Principal, case: Case, change: StatusChange, now: datetime
+) -> CaseChange:
+    """change_status once the caller's right to change this case is settled."""
     current = CaseStatus(case.status)
     if change.status not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (it is closed)"
@@ -197,13 +232,13 @@ def change_status(
         )
     onset = change.onset_date or case.onset_date
     sampling = change.sampling_date or case.sampling_date
-    _check_dates(change.status, onset, sampling, today=local_today(now))
+    check_dates(change.status, onset, sampling, case.report_date, today=local_today(now))
     dates_changed = (onset, sampling) != (case.onset_date, case.sampling_date)
     case.status, case.onset_date, case.sampling_date = change.status.value, onset, sampling
     case.updated_at = now
     audit.record(
         db,
-        actor=principal,
+        actor=actor,
         action="status",
         entity="case",
         entity_id=case.id,
@@ -242,4 +277,42 @@ def set_isolation(
     db.flush()
     if case.status in TRACED_STATUSES and previous != isolated_at:
         return CaseChange(case, "isolation time changed")
+    return CaseChange(case)
+
+
+def set_dates(
+    db: Session, *, principal: Principal, case_id: int, data: CaseDatesIn, now: datetime
+) -> CaseChange:
+    """Correct a case's onset, sampling or report date (those given); checked like new dates."""
+    case = get_visible(db, principal=principal, case_id=case_id, action="case:write")
+    given = data.model_dump(exclude_unset=True)
+    if given.get("report_date", case.report_date) is None:
+        raise InvalidInput("report_date cannot be removed")
+    before = {name: getattr(case, name) for name in ("onset_date", "sampling_date", "report_date")}
+    after = {**before, **given}
+    check_dates(
+        CaseStatus(case.status),
+        after["onset_date"],
+        after["sampling_date"],
+        after["report_date"],
+        today=local_today(now),
+    )
+    changed = {k: [str(before[k]), str(v)] for k, v in after.items() if before[k] != v}
+    for name, value in after.items():
+        setattr(case, name, value)
+    case.updated_at = now
+    audit.record(
+        db,
+        actor=principal,
+        action="dates",
+        entity="case",
+        entity_id=case.id,
+        purpose="case management",
+        detail=changed,
+    )
+    db.flush()
+    # The window a traced case exposed others in starts from onset (or sampling).
+    window_moved = {"onset_date", "sampling_date"} & set(changed)
+    if case.status in TRACED_STATUSES and window_moved:
+        return CaseChange(case, "dates corrected")
     return CaseChange(case)

@@ -77,6 +77,7 @@ WALK = {
     CaseStatus.CONFIRMED: [CaseStatus.CONFIRMED],
     CaseStatus.RECOVERED: [CaseStatus.CONFIRMED, CaseStatus.RECOVERED],
     CaseStatus.DECEASED: [CaseStatus.CONFIRMED, CaseStatus.DECEASED],
+    CaseStatus.DISCARDED: [CaseStatus.DISCARDED],
 }
 
 
@@ -122,7 +123,7 @@ def test_an_invalid_transition_is_a_422_with_the_allowed_moves(
     assert response.status_code == 422
     assert response.json()["detail"] == (
         f"case {case['case_number']} is suspected: it cannot become recovered; "
-        "allowed: asymptomatic, confirmed"
+        "allowed: asymptomatic, confirmed, discarded"
     )
 
 
