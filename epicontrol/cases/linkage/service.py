@@ -1,0 +1,384 @@
+"""Linkage runs, the clerical review queue and its decisions, all scoped to the caller's division.
+
+A run decrypts the pending records and the candidate residents of the caller's subtree (one
+audit entry for each set), scores them with Splink (engine.py), links a record automatically
+when one candidate is near-certain, and queues the uncertain candidates for a person.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from epicontrol.cases.linkage import engine, rules
+from epicontrol.cases.linkage.models import (
+    LinkagePair,
+    LinkageRecord,
+    LinkageRun,
+    PairState,
+    RecordStatus,
+)
+from epicontrol.cases.linkage.schemas import PairOut, PersonView, WeightOut
+from epicontrol.core import audit
+from epicontrol.core.auth import Principal
+from epicontrol.core.crypto import PersonalDataVault
+from epicontrol.core.errors import Conflict, NotFound
+from epicontrol.divisions.models import Division
+from epicontrol.people.models import Resident
+
+MAX_QUEUE = 200
+
+
+def _in_scope(principal: Principal) -> ColumnElement[bool]:
+    return Division.path.startswith(principal.division_path, autoescape=True)
+
+
+def _decrypt(vault: PersonalDataVault, blob: bytes | None) -> str | None:
+    return vault.decrypt(blob) if blob else None
+
+
+def _record_person(vault: PersonalDataVault, record: LinkageRecord) -> engine.Person:
+    return engine.Person(
+        key=record.id,
+        name=_decrypt(vault, record.name_enc),
+        id_number=_decrypt(vault, record.id_number_enc),
+        birth_date=_decrypt(vault, record.birth_date_enc),
+        phone=_decrypt(vault, record.phone_enc),
+        sex=record.sex,
+    )
+
+
+def _resident_person(vault: PersonalDataVault, resident: Resident) -> engine.Person:
+    number = vault.decrypt(resident.id_number_enc)
+    return engine.Person(
+        key=resident.id,
+        name=vault.decrypt(resident.name_enc),
+        id_number=number,
+        birth_date=number[6:14],  # register IDs are validated (GB 11643) on the way in
+        phone=_decrypt(vault, resident.phone_enc),
+        sex=resident.sex,
+    )
+
+
+def _residents_in_scope(db: Session, principal: Principal) -> list[Resident]:
+    query = select(Resident).join(Division, Division.id == Resident.division_id)
+    return list(db.scalars(query.where(_in_scope(principal))))
+
+
+def run(
+    db: Session, *, principal: Principal, vault: PersonalDataVault, now: datetime
+) -> LinkageRun:
+    """Link every pending record of the caller's subtree to the residents of that subtree."""
+    records = list(
+        db.scalars(
+            select(LinkageRecord)
+            .join(Division, Division.id == LinkageRecord.division_id)
+            .where(_in_scope(principal), LinkageRecord.status == RecordStatus.PENDING.value)
+            .order_by(LinkageRecord.id)
+        )
+    )
+    residents = _residents_in_scope(db, principal) if records else []
+    linkage_run = LinkageRun(
+        division_id=principal.division_id,
+        started_by=principal.user_id,
+        started_at=now,
+        records=len(records),
+        candidates=len(residents),
+        parameters=json.dumps(
+            {
+                "auto_link_probability": rules.AUTO_LINK_PROBABILITY,
+                "review_probability": rules.REVIEW_PROBABILITY,
+                "m_u": "fixed priors (rules.COMPARISONS)",
+                "prior": engine.prior_probability(len(residents)),
+            }
+        ),
+    )
+    db.add(linkage_run)
+    db.flush()
+    _audit_decryption(db, principal, linkage_run, records, residents)
+    scored = engine.score(
+        [_record_person(vault, r) for r in records],
+        [_resident_person(vault, r) for r in residents],
+        min_probability=rules.REVIEW_PROBABILITY,
+    )
+    linkage_run.pairs_scored = len(scored)
+    by_record: dict[int, list[engine.ScoredPair]] = defaultdict(list)
+    for pair in scored:
+        by_record[pair.record_key].append(pair)
+    for record in records:
+        _settle(db, principal, linkage_run, record, by_record.get(record.id, []), now)
+    linkage_run.finished_at = now
+    db.flush()
+    return linkage_run
+
+
+def _audit_decryption(
+    db: Session,
+    principal: Principal,
+    linkage_run: LinkageRun,
+    records: list[LinkageRecord],
+    residents: list[Resident],
+) -> None:
+    # One entry per set rather than per person: a run reads thousands of residents, and the
+    # run id ties the entry to exactly which records were compared with whom.
+    purpose = f"record linkage run {linkage_run.id}"
+    for entity, count in (("linkage_record", len(records)), ("resident", len(residents))):
+        audit.record(
+            db,
+            actor=principal,
+            action="decrypt",
+            entity=entity,
+            purpose=purpose,
+            detail={"run_id": linkage_run.id, "count": count, "scope": principal.division_path},
+        )
+
+
+def _settle(
+    db: Session,
+    principal: Principal,
+    linkage_run: LinkageRun,
+    record: LinkageRecord,
+    candidates: list[engine.ScoredPair],
+    now: datetime,
+) -> None:
+    """Auto-link, queue for review, or mark unmatched, by the thresholds of rules.py."""
+    candidates = sorted(candidates, key=lambda p: p.match_probability, reverse=True)
+    certain = [p for p in candidates if p.match_probability >= rules.AUTO_LINK_PROBABILITY]
+    if len(certain) == 1:
+        pair = _store_pair(db, linkage_run, certain[0], PairState.AUTO_LINKED)
+        _link(db, record, pair, linked_by="auto", actor=principal, now=now)
+        linkage_run.auto_linked += 1
+        audit.record(
+            db,
+            actor=principal,
+            action="auto_link",
+            entity="linkage_pair",
+            entity_id=pair.id,
+            purpose=f"record linkage run {linkage_run.id}",
+            detail=_pair_detail(pair),
+        )
+        return
+    # Two near-certain candidates (twins sharing a phone, say) need a person too.
+    queued = candidates[: rules.REVIEW_CANDIDATES_PER_RECORD]
+    if not queued:
+        record.status = RecordStatus.UNMATCHED.value
+        linkage_run.unmatched += 1
+        return
+    for candidate in queued:
+        _store_pair(db, linkage_run, candidate, PairState.REVIEW)
+    record.status = RecordStatus.REVIEW.value
+    linkage_run.queued_for_review += 1
+
+
+def _store_pair(
+    db: Session, linkage_run: LinkageRun, scored: engine.ScoredPair, state: PairState
+) -> LinkagePair:
+    weights = {
+        "prior": scored.prior_weight,
+        "comparisons": [
+            {"comparison": c.comparison, "level": c.level, "weight": c.weight}
+            for c in scored.contributions
+        ],
+    }
+    pair = LinkagePair(
+        record_id=scored.record_key,
+        resident_id=scored.resident_key,
+        run_id=linkage_run.id,
+        match_weight=round(scored.match_weight, 3),
+        match_probability=scored.match_probability,
+        weights=json.dumps(weights, ensure_ascii=False),
+        state=state.value,
+    )
+    db.add(pair)
+    db.flush()
+    return pair
+
+
+def _pair_detail(pair: LinkagePair) -> dict[str, object]:
+    return {
+        "record_id": pair.record_id,
+        "resident_id": pair.resident_id,
+        "match_probability": round(pair.match_probability, 6),
+        "match_weight": pair.match_weight,
+    }
+
+
+def _link(
+    db: Session,
+    record: LinkageRecord,
+    pair: LinkagePair,
+    *,
+    linked_by: str,
+    actor: Principal,
+    now: datetime,
+) -> None:
+    record.status = RecordStatus.LINKED.value
+    record.resident_id = pair.resident_id
+    record.linked_by = linked_by
+    record.linked_at = now
+    _tell_source(db, record, actor=actor)
+
+
+def _tell_source(db: Session, record: LinkageRecord, *, actor: Principal) -> None:
+    """Write a decided link back to the domain the record came from."""
+    if record.source == "clinic_registration" and record.source_id is not None:
+        # INTEGRATION POINT (issue 5, H1's fever-clinic registrations): once
+        # epicontrol.cases.clinics.link_registration exists, replace `pass` with
+        #     from epicontrol.cases.clinics import link_registration
+        #     link_registration(db, registration_id=record.source_id,
+        #                       resident_id=record.resident_id, actor=actor)
+        # (imported here, not at module top: cases.clinics may import this package).
+        pass
+
+
+def _visible_pair(
+    db: Session, principal: Principal, pair_id: int
+) -> tuple[LinkagePair, LinkageRecord]:
+    row = db.execute(
+        select(LinkagePair, LinkageRecord)
+        .join(LinkageRecord, LinkageRecord.id == LinkagePair.record_id)
+        .join(Division, Division.id == LinkageRecord.division_id)
+        .where(LinkagePair.id == pair_id, _in_scope(principal))
+    ).first()
+    if row is None:
+        raise NotFound(f"linkage pair {pair_id} does not exist in your division")
+    return row[0], row[1]
+
+
+def decide(
+    db: Session, *, principal: Principal, pair_id: int, accept: bool, now: datetime
+) -> LinkagePair:
+    """Accept (link the record to the resident) or reject a queued pair; audited."""
+    pair, record = _visible_pair(db, principal, pair_id)
+    if pair.state != PairState.REVIEW.value:
+        raise Conflict(f"pair {pair_id} was already decided ({pair.state})")
+    pair.state = (PairState.ACCEPTED if accept else PairState.REJECTED).value
+    pair.decided_by = principal.user_id
+    pair.decided_at = now
+    others = list(
+        db.scalars(
+            select(LinkagePair).where(
+                LinkagePair.record_id == record.id,
+                LinkagePair.id != pair.id,
+                LinkagePair.state == PairState.REVIEW.value,
+            )
+        )
+    )
+    if accept:
+        for other in others:
+            other.state = PairState.SUPERSEDED.value
+        _link(db, record, pair, linked_by="review", actor=principal, now=now)
+    elif not others:
+        record.status = RecordStatus.UNMATCHED.value
+    audit.record(
+        db,
+        actor=principal,
+        action="accept" if accept else "reject",
+        entity="linkage_pair",
+        entity_id=pair.id,
+        purpose="clerical review",
+        detail=_pair_detail(pair),
+    )
+    db.flush()
+    return pair
+
+
+def review_queue(
+    db: Session, *, principal: Principal, vault: PersonalDataVault, limit: int = MAX_QUEUE
+) -> list[PairOut]:
+    """Pairs waiting for a decision in the caller's subtree, with both sides decrypted."""
+    rows = db.execute(
+        select(LinkagePair, LinkageRecord, Resident)
+        .join(LinkageRecord, LinkageRecord.id == LinkagePair.record_id)
+        .join(Resident, Resident.id == LinkagePair.resident_id)
+        .join(Division, Division.id == LinkageRecord.division_id)
+        .where(_in_scope(principal), LinkagePair.state == PairState.REVIEW.value)
+        .order_by(LinkagePair.record_id, LinkagePair.match_probability.desc())
+        .limit(min(limit, MAX_QUEUE))
+    ).all()
+    items = [
+        pair_out(
+            pair,
+            record,
+            _view(_record_person(vault, record)),
+            _view(_resident_person(vault, resident)),
+        )
+        for pair, record, resident in rows
+    ]
+    if items:
+        audit.record(
+            db,
+            actor=principal,
+            action="decrypt",
+            entity="linkage_pair",
+            purpose="clerical review",
+            detail={"pairs": [item.id for item in items]},
+        )
+    return items
+
+
+def _view(person: engine.Person) -> PersonView:
+    born = person.birth_date
+    return PersonView(
+        name=person.name,
+        id_number=person.id_number,
+        birth_date=f"{born[:4]}-{born[4:6]}-{born[6:]}" if born and len(born) == 8 else born,
+        phone=person.phone,
+        sex=person.sex,
+    )
+
+
+def pair_out(
+    pair: LinkagePair,
+    record: LinkageRecord,
+    record_view: PersonView | None = None,
+    resident_view: PersonView | None = None,
+) -> PairOut:
+    """A pair as the API and the review page show it."""
+    weights = json.loads(pair.weights)
+    return PairOut(
+        id=pair.id,
+        record_id=pair.record_id,
+        resident_id=pair.resident_id,
+        source=record.source,
+        source_ref=record.source_ref,
+        state=pair.state,
+        match_weight=pair.match_weight,
+        match_probability=pair.match_probability,
+        prior_weight=weights["prior"],
+        weights=[WeightOut(**w) for w in weights["comparisons"]],
+        record=record_view,
+        resident=resident_view,
+    )
+
+
+def get_record(db: Session, *, principal: Principal, record_id: int) -> LinkageRecord:
+    """One record of the caller's subtree."""
+    record = db.scalar(
+        select(LinkageRecord)
+        .join(Division, Division.id == LinkageRecord.division_id)
+        .where(LinkageRecord.id == record_id, _in_scope(principal))
+    )
+    if record is None:
+        raise NotFound(f"linkage record {record_id} does not exist in your division")
+    return record
+
+
+def list_records(
+    db: Session, *, principal: Principal, status: RecordStatus | None
+) -> list[LinkageRecord]:
+    """Records of the caller's subtree, optionally of one status, newest first."""
+    query = (
+        select(LinkageRecord)
+        .join(Division, Division.id == LinkageRecord.division_id)
+        .where(_in_scope(principal))
+        .order_by(LinkageRecord.id.desc())
+        .limit(500)
+    )
+    if status is not None:
+        query = query.where(LinkageRecord.status == status.value)
+    return list(db.scalars(query))

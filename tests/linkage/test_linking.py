@@ -1,0 +1,154 @@
+"""Linkage runs: exact and corrupted records link to the right resident, strangers do not."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epicontrol.cases.linkage import intake, service
+from epicontrol.cases.linkage.models import LinkagePair, LinkageRecord, PairState, RecordStatus
+from epicontrol.core.auth import Principal
+from epicontrol.core.crypto import PersonalDataVault
+from epicontrol.core.db import utcnow
+from epicontrol.core.deps import load_principal
+from epicontrol.core.models import AuditEntry, User
+from tests.factories import City
+from tests.linkage.conftest import Person
+
+
+def principal(db: Session, username: str) -> Principal:
+    user_id = db.scalar(select(User.id).where(User.username == username))
+    assert user_id is not None
+    found = load_principal(db, user_id)
+    assert found is not None
+    return found
+
+
+def swap(text: str, at: int) -> str:
+    return text[:at] + text[at + 1] + text[at] + text[at + 2 :]
+
+
+def enqueue_and_run(
+    db: Session, city: City, vault: PersonalDataVault, records: list[dict[str, object]]
+) -> list[LinkageRecord]:
+    epidemiologist = principal(db, "epidemiologist")
+    stored = intake.enqueue(
+        db,
+        source="medical_record",
+        source_id=None,
+        records=records,
+        division_id=city.divisions["d1"],
+        vault=vault,
+        actor=epidemiologist,
+    )
+    service.run(db, principal=epidemiologist, vault=vault, now=utcnow())
+    db.commit()
+    return stored
+
+
+def test_exact_and_corrupted_records_link_to_the_right_resident(
+    db: Session, city: City, vault: PersonalDataVault, register: dict[str, Person]
+) -> None:
+    wang, li, extra, other = (
+        register["wang_father"],
+        register["wang_mother"],
+        register["extra7"],
+        register["extra12"],
+    )
+    born = other.id_number[6:14]
+    wrong_check = extra.id_number[:17] + ("0" if extra.id_number[17] != "0" else "1")
+    records = [
+        # exactly as registered
+        {
+            "source_ref": "exact",
+            "name": wang.name,
+            "id_number": wang.id_number,
+            "phone": wang.phone,
+        },
+        # two ID digits swapped, one name character mistyped
+        {"source_ref": "swapped", "name": "李秀荣", "id_number": swap(li.id_number, 15)},
+        # wrong check digit, no phone
+        {"source_ref": "check", "name": extra.name, "id_number": wrong_check},
+        # no ID number at all, one phone digit changed, birth date given
+        {
+            "source_ref": "no-id",
+            "name": other.name,
+            "phone": other.phone[:-1] + ("9" if other.phone[-1] != "9" else "8"),
+            "birth_date": "-".join((born[:4], born[4:6], born[6:])),
+        },
+    ]
+    stored = enqueue_and_run(db, city, vault, records)
+    expected = [wang, li, extra, other]
+    for record, person in zip(stored, expected, strict=True):
+        db.refresh(record)
+        assert (record.source_ref, record.status, record.resident_id) == (
+            record.source_ref,
+            RecordStatus.LINKED.value,
+            person.resident_id,
+        )
+        assert record.linked_by == "auto"
+    links = db.scalars(select(AuditEntry).where(AuditEntry.action == "auto_link")).all()
+    assert len(links) == 4
+
+
+def test_a_stranger_links_to_nobody(
+    db: Session, city: City, vault: PersonalDataVault, register: dict[str, Person]
+) -> None:
+    [record] = enqueue_and_run(
+        db,
+        city,
+        vault,
+        [
+            {
+                "source_ref": "visitor",
+                "name": "欧阳修远",
+                "id_number": "110105198807070417",
+                "phone": "18912345678",
+            }
+        ],
+    )
+    db.refresh(record)
+    assert record.status == RecordStatus.UNMATCHED.value
+    assert record.resident_id is None
+    assert db.scalars(select(LinkagePair)).all() == []
+
+
+def test_identity_is_not_stored_in_clear(
+    db: Session, city: City, vault: PersonalDataVault, register: dict[str, Person]
+) -> None:
+    wang = register["wang_father"]
+    [record] = intake.enqueue(
+        db,
+        source="inspection",
+        source_id=None,
+        records=[{"source_ref": "r1", "name": wang.name, "id_number": wang.id_number}],
+        division_id=city.divisions["d1"],
+        vault=vault,
+    )
+    db.commit()
+    row = db.get(LinkageRecord, record.id)
+    assert row is not None
+    stored = b"".join(
+        value if isinstance(value, bytes) else str(value).encode()
+        for value in (row.name_enc, row.id_number_enc, row.name_masked, row.id_number_hash)
+    )
+    assert wang.id_number.encode() not in stored
+    assert wang.name.encode() not in stored
+    assert row.id_number_hash == vault.lookup_hash("id", wang.id_number)
+    assert (row.birth_year, row.sex) == (1970, "M")  # derived from the ID number
+
+
+def test_residents_outside_the_runners_scope_are_not_candidates(
+    db: Session, city: City, vault: PersonalDataVault, register: dict[str, Person]
+) -> None:
+    far = register["m3_resident"]  # lives in d2; the epidemiologist covers d1
+    [record] = enqueue_and_run(
+        db,
+        city,
+        vault,
+        [{"source_ref": "far", "name": far.name, "id_number": far.id_number, "phone": far.phone}],
+    )
+    db.refresh(record)
+    assert record.resident_id is None
+    assert record.status == RecordStatus.UNMATCHED.value
+    assert db.scalar(select(LinkagePair.id).where(LinkagePair.state == PairState.REVIEW)) is None
