@@ -1,5 +1,6 @@
-"""API routes over cases. A write that changes whom a case may have exposed queues a tracing
-run in the same transaction (tracing.background), so the contacts follow within seconds."""
+"""API routes over cases and investigations. A write that changes whom a case may have exposed
+queues a tracing run in the same transaction (tracing.background), so the contacts follow
+within seconds. `router` also carries the fever-clinic API and the cases pages."""
 
 from __future__ import annotations
 
@@ -8,33 +9,48 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from epicontrol.cases import service
+from epicontrol.cases import investigations, service
 from epicontrol.cases.models import CaseStatus
-from epicontrol.cases.schemas import CaseIn, CaseOut, IsolationIn, StatusChange
+from epicontrol.cases.schemas import (
+    CaseDatesIn,
+    CaseIn,
+    CaseOut,
+    InvestigationIn,
+    InvestigationOut,
+    IsolationIn,
+    StatusChange,
+)
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
-from epicontrol.core.deps import DbSession, require
+from epicontrol.core.deps import DbSession, Purpose, require
+from epicontrol.core.errors import NotFound
 from epicontrol.core.policy import Permission
 from epicontrol.tracing import background
 
-router = APIRouter(prefix="/api/cases", tags=["cases"])
+router = APIRouter()  # what the app includes: the API below, the clinic API, the pages
+api = APIRouter(prefix="/api/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require(Permission.CASE_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.CASE_WRITE))]
 
 
-def _after(db: Session, change: service.CaseChange, principal: Principal) -> CaseOut:
+def after(db: Session, change: service.CaseChange, principal: Principal) -> None:
+    """Queue tracing if the write changed whom the case may have exposed."""
     background.after_case_change(db, change, requested_by=principal.username)
+
+
+def _after(db: Session, change: service.CaseChange, principal: Principal) -> CaseOut:
+    after(db, change, principal)
     return CaseOut.model_validate(change.case)
 
 
-@router.post("", status_code=201)
+@api.post("", status_code=201)
 def report_case(data: CaseIn, db: DbSession, principal: Writer) -> CaseOut:
     """Report a case of a resident in the caller's scope."""
     change = service.create(db, principal=principal, data=data, now=utcnow())
     return _after(db, change, principal)
 
 
-@router.get("")
+@api.get("")
 def list_cases(
     db: DbSession,
     principal: Reader,
@@ -47,13 +63,13 @@ def list_cases(
     return [CaseOut.model_validate(c) for c in rows]
 
 
-@router.get("/{case_id}")
+@api.get("/{case_id}")
 def get_case(case_id: int, db: DbSession, principal: Reader) -> CaseOut:
     """One case in the caller's scope."""
     return CaseOut.model_validate(service.get_visible(db, principal=principal, case_id=case_id))
 
 
-@router.post("/{case_id}/status")
+@api.post("/{case_id}/status")
 def change_status(case_id: int, change: StatusChange, db: DbSession, principal: Writer) -> CaseOut:
     """Move a case to a new status (models.TRANSITIONS); 422 with the allowed moves if not."""
     result = service.change_status(
@@ -62,10 +78,45 @@ def change_status(case_id: int, change: StatusChange, db: DbSession, principal: 
     return _after(db, result, principal)
 
 
-@router.post("/{case_id}/isolation")
+@api.post("/{case_id}/isolation")
 def record_isolation(case_id: int, data: IsolationIn, db: DbSession, principal: Writer) -> CaseOut:
     """Record when the case was isolated."""
     result = service.set_isolation(
         db, principal=principal, case_id=case_id, isolated_at=data.isolated_at, now=utcnow()
     )
     return _after(db, result, principal)
+
+
+@api.post("/{case_id}/dates")
+def correct_dates(case_id: int, data: CaseDatesIn, db: DbSession, principal: Writer) -> CaseOut:
+    """Correct onset, sampling or report date; impossible dates are refused (422)."""
+    result = service.set_dates(db, principal=principal, case_id=case_id, data=data, now=utcnow())
+    return _after(db, result, principal)
+
+
+@api.get("/{case_id}/investigation")
+def get_investigation(
+    case_id: int, db: DbSession, principal: Reader, purpose: Purpose
+) -> InvestigationOut:
+    """The case's investigation with its travel history (the read is audited)."""
+    found = investigations.get(db, principal=principal, case_id=case_id, purpose=purpose)
+    if found is None:
+        raise NotFound(f"case {case_id} has no investigation yet")
+    return found
+
+
+@api.put("/{case_id}/investigation")
+def save_investigation(
+    case_id: int, data: InvestigationIn, db: DbSession, principal: Writer
+) -> InvestigationOut:
+    """Save the whole investigation form; a traced case whose travel changed is traced again."""
+    change = investigations.save(db, principal=principal, case_id=case_id, data=data, now=utcnow())
+    after(db, change, principal)
+    found = investigations.get(
+        db, principal=principal, case_id=case_id, purpose="epidemiological investigation"
+    )
+    assert found is not None  # just saved
+    return found
+
+
+router.include_router(api)
