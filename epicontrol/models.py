@@ -1,12 +1,13 @@
 """Imports every table so that Base.metadata is complete (Alembic and tests read it)."""
 
 import epicontrol.cases.linkage.models  # noqa: F401  (tables of the domains below, when they have any)
+import epicontrol.health_code.triggers  # noqa: F401  (keeps risk statuses current on commit)
 import epicontrol.reports.models  # noqa: F401
 import epicontrol.tasks.models  # noqa: F401
 from epicontrol.cases.models import Case
 from epicontrol.core.models import AuditEntry, ImportRecord, User
 from epicontrol.divisions.models import Division, HousingEstate
-from epicontrol.health_code.models import PersonalPass
+from epicontrol.health_code.models import PersonalPass, RiskAppeal, RiskEvidence, RiskStatus
 from epicontrol.movements.models import Movement, RiskArea, TemperatureAlert
 from epicontrol.people.models import Household, Resident
 from epicontrol.places.models import CheckpointDevice, Place
@@ -27,7 +28,10 @@ __all__ = [
     "PersonalPass",
     "Place",
     "Resident",
+    "RiskAppeal",
     "RiskArea",
+    "RiskEvidence",
+    "RiskStatus",
     "TemperatureAlert",
     "TracingRun",
     "User",

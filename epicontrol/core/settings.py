@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False, description="Mark the session cookie Secure (set true behind HTTPS)."
     )
+    risk_status_sweep_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often a serving process recomputes expired and newly arrived risk "
+        "statuses (0 turns it off).",
+    )
+    risk_rules_file: Path | None = Field(
+        default=None,
+        description="JSON or TOML file overriding risk-status rules (health_code/rules.py).",
+    )
 
 
 @lru_cache

@@ -1,4 +1,5 @@
-"""Personal passes: a resident's own pass and QR, reissue and revocation, the checkpoint key."""
+"""Personal passes: a resident's own pass and QR, reissue and revocation, the checkpoint key;
+the risk-status routes (status_routes.py) are included here."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from epicontrol.core.errors import NotFound
 from epicontrol.core.policy import Permission
 from epicontrol.health_code import passes, rendering, service
 from epicontrol.health_code.schemas import PassOut, RevokedOut, RevokeIn
+from epicontrol.health_code.status_routes import pages as status_pages
+from epicontrol.health_code.status_routes import router as status_router
 from epicontrol.movements.routes import CurrentDevice
 from epicontrol.people import service as people
 
@@ -110,3 +113,7 @@ def public_key(settings: SettingsDep) -> str:
 def revoked(db: DbSession, _device: CurrentDevice, since: datetime | None = None) -> RevokedOut:
     """Pass ids revoked since a time, for a checkpoint's offline refusal list."""
     return RevokedOut(pass_ids=service.revoked_since(db, since=since))
+
+
+router.include_router(status_router)
+router.include_router(status_pages)

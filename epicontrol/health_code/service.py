@@ -13,11 +13,11 @@ from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.errors import NotFound
-from epicontrol.health_code import passes
+from epicontrol.health_code import passes, status
+from epicontrol.health_code import triggers as _triggers  # noqa: F401  (keeps statuses current)
 from epicontrol.health_code.models import PersonalPass
 from epicontrol.people.models import Resident
 
-GREEN = "green"
 IN_CHUNKS = 900  # stays under SQLite's bound-parameter limit
 
 
@@ -126,8 +126,9 @@ def holders(db: Session, pass_ids: Iterable[str]) -> dict[str, PassHolder]:
 
 
 def colours(db: Session, resident_ids: Iterable[int]) -> dict[int, str]:
-    """The risk colour of each resident. Green until the risk-status rules land (issue 5)."""
-    return dict.fromkeys(resident_ids, GREEN)
+    """The risk colour of each resident from the stored statuses, in one query (scan ingest
+    asks this for every group of scans; residents without a status are green)."""
+    return status.colours(db, resident_ids)
 
 
 def _signed(held: PersonalPass, secret: str) -> IssuedPass:

@@ -41,9 +41,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             rules=rules_from(getattr(settings, "tracing_rules_file", None)),
         )
     app.state.tracing_worker = tracer
+    from epicontrol.health_code.rules import load_rules
+    from epicontrol.health_code.triggers import start_risk_status_sweeper
+
+    sweeper = start_risk_status_sweeper(
+        app.state.sessions,
+        interval_seconds=getattr(settings, "risk_status_sweep_seconds", 60.0),
+        rules=load_rules(getattr(settings, "risk_rules_file", None)),
+    )
     try:
         yield
     finally:
+        if sweeper is not None:
+            sweeper.stop()
         if scheduler is not None:
             scheduler.stop()
         if tracer is not None:
