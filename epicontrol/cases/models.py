@@ -129,6 +129,7 @@ class ClinicRegistration(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     temperature: Mapped[float | None] = mapped_column(Float)
     symptoms: Mapped[str] = mapped_column(String(400), default="")  # rules.SYMPTOMS, comma-joined
+    onset_date: Mapped[date | None] = mapped_column(Date)  # as the patient tells it
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), index=True)
     sampled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from epicontrol.cases import investigations, service
+from epicontrol.cases.clinic_routes import router as clinic_router
 from epicontrol.cases.models import CaseStatus
 from epicontrol.cases.schemas import (
     CaseDatesIn,
@@ -120,3 +121,4 @@ def save_investigation(
 
 
 router.include_router(api)
+router.include_router(clinic_router)

@@ -67,6 +67,16 @@ class CaseOut(BaseModel):
     updated_at: datetime
 
 
+def known_symptoms(value: list[str]) -> list[str]:
+    """Symptom codes of rules.SYMPTOMS, once each, in its order; ValueError names the others."""
+    unknown = sorted(set(value) - set(rules.SYMPTOMS))
+    if unknown:
+        raise ValueError(
+            f"unknown symptom(s) {', '.join(unknown)}; known: {', '.join(rules.SYMPTOMS)}"
+        )
+    return sorted(set(value), key=list(rules.SYMPTOMS).index)
+
+
 class TravelEntryIn(BaseModel):
     """One stay of a travel history: a known place by code, or a place named in free text
     (with its address); times with their zone (a phone sends +08:00)."""
@@ -98,12 +108,7 @@ class InvestigationIn(BaseModel):
     @field_validator("symptoms")
     @classmethod
     def _known_symptoms(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(rules.SYMPTOMS))
-        if unknown:
-            raise ValueError(
-                f"unknown symptom(s) {', '.join(unknown)}; known: {', '.join(rules.SYMPTOMS)}"
-            )
-        return sorted(set(value), key=list(rules.SYMPTOMS).index)
+        return known_symptoms(value)
 
 
 class TravelEntryOut(BaseModel):

@@ -108,9 +108,12 @@ def check_dates(
     report: date | None,
     *,
     today: date,
+    is_new: bool = True,
 ) -> None:
-    """Refuse impossible dates: in the future, after the report, before the disease, or missing
-    where the status needs one to be traced from."""
+    """Refuse impossible dates: in the future, before the disease, after the report of a new
+    case, or missing where the status needs one to be traced from. Once reported, a case may
+    get a later onset (an asymptomatic infection falls ill: 转确诊) or a later positive sample
+    (a suspected case confirmed), so `is_new=False` skips the comparison with the report."""
     named = (("onset_date", onset), ("sampling_date", sampling), ("report_date", report))
     for name, value in named:
         if value is not None and value > today:
@@ -120,7 +123,7 @@ def check_dates(
                 f"{name} {value} is before {rules.EARLIEST_PLAUSIBLE_DATE}, the earliest "
                 "possible date of a case; check the year"
             )
-    if report is not None:
+    if report is not None and is_new:
         for name, value in named[:2]:
             if value is not None and value > report:
                 raise InvalidInput(f"{name} {value} is after the report_date {report}")
@@ -159,7 +162,13 @@ def create(db: Session, *, principal: Principal, data: CaseIn, now: datetime) ->
 
 
 def open_case(
-    db: Session, *, actor: Principal, resident: Resident, data: CaseIn, now: datetime, purpose: str
+    db: Session,
+    *,
+    actor: Principal | str,
+    resident: Resident,
+    data: CaseIn,
+    now: datetime,
+    purpose: str,
 ) -> CaseChange:
     """Open a case of `resident` once the caller's right to is settled (a fever clinic opens
     one for a patient living anywhere); one open case per resident."""
@@ -189,7 +198,7 @@ def open_case(
         sampling_date=data.sampling_date,
         report_date=report_date,
         isolated_at=data.isolated_at,
-        created_by=actor.username,
+        created_by=actor if isinstance(actor, str) else actor.username,
         created_at=now,
         updated_at=now,
     )
@@ -220,7 +229,7 @@ def change_status(
 
 
 def move(
-    db: Session, *, actor: Principal, case: Case, change: StatusChange, now: datetime
+    db: Session, *, actor: Principal | str, case: Case, change: StatusChange, now: datetime
 ) -> CaseChange:
     """change_status once the caller's right to change this case is settled."""
     current = CaseStatus(case.status)
@@ -232,7 +241,8 @@ def move(
         )
     onset = change.onset_date or case.onset_date
     sampling = change.sampling_date or case.sampling_date
-    check_dates(change.status, onset, sampling, case.report_date, today=local_today(now))
+    today = local_today(now)
+    check_dates(change.status, onset, sampling, case.report_date, today=today, is_new=False)
     dates_changed = (onset, sampling) != (case.onset_date, case.sampling_date)
     case.status, case.onset_date, case.sampling_date = change.status.value, onset, sampling
     case.updated_at = now
@@ -296,6 +306,7 @@ def set_dates(
         after["sampling_date"],
         after["report_date"],
         today=local_today(now),
+        is_new=case.status == CaseStatus.SUSPECTED.value,
     )
     changed = {k: [str(before[k]), str(v)] for k, v in after.items() if before[k] != v}
     for name, value in after.items():

@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("birth_date", sa.Date(), nullable=True),
         sa.Column("temperature", sa.Float(), nullable=True),
         sa.Column("symptoms", sa.String(length=400), nullable=False),
+        sa.Column("onset_date", sa.Date(), nullable=True),
         sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("sampled_at", sa.DateTime(timezone=True), nullable=True),
