@@ -3,6 +3,7 @@
 import epicontrol.cases.linkage.models  # noqa: F401  (tables of the domains below, when they have any)
 import epicontrol.health_code.triggers  # noqa: F401  (keeps risk statuses current on commit)
 import epicontrol.reports.models  # noqa: F401
+import epicontrol.reports.monitoring_models  # noqa: F401
 import epicontrol.tasks.models  # noqa: F401
 from epicontrol.cases.models import Case
 from epicontrol.core.models import AuditEntry, ImportRecord, User

@@ -1,0 +1,52 @@
+"""Grid-worker tasks as the API shows and takes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from epicontrol.tasks.models import TaskKind, TaskStatus
+
+
+class TaskOut(BaseModel):
+    """A task with the masked name of its resident and whether it is overdue."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: TaskKind
+    division_id: int
+    division_name: str
+    resident_id: int | None
+    name_masked: str | None
+    household_id: int | None
+    assignee: str | None
+    title: str
+    due_at: datetime
+    status: TaskStatus
+    is_overdue: bool
+    source_ref: str | None
+    completion_notes: str
+    completed_by: str | None
+    completed_at: datetime | None
+
+
+class TasksOut(BaseModel):
+    """A list of tasks with the counts a grid worker's page shows."""
+
+    open: int
+    overdue: int
+    tasks: list[TaskOut]
+
+
+class TaskCompletion(BaseModel):
+    """What the grid worker found or did: required, it is the record of the visit or call."""
+
+    notes: str = Field(min_length=1, max_length=1000)
+
+
+class TaskCancellation(BaseModel):
+    """Why a task is no longer needed."""
+
+    reason: str = Field(min_length=1, max_length=400)
