@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         default=None,
         description="JSON or TOML file overriding tracing rules (tracing/rules.py) for this place.",
     )
+    monitoring_refresh_seconds: int = Field(
+        default=900,
+        ge=0,
+        description="How often a serving process refreshes observations and non-reporter tasks.",
+    )
     cookie_secure: bool = Field(
         default=False, description="Mark the session cookie Secure (set true behind HTTPS)."
     )

@@ -49,9 +49,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         interval_seconds=getattr(settings, "risk_status_sweep_seconds", 60.0),
         rules=load_rules(getattr(settings, "risk_rules_file", None)),
     )
+    from epicontrol.reports.monitoring_background import start_monitoring_worker
+
+    monitor = start_monitoring_worker(
+        app.state.sessions, interval_seconds=settings.monitoring_refresh_seconds
+    )
     try:
         yield
     finally:
+        if monitor is not None:
+            monitor.stop()
         if sweeper is not None:
             sweeper.stop()
         if scheduler is not None:
