@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response, UploadFile
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from epicontrol.cases import investigations, service
+from epicontrol.cases import investigations, line_list_import, rules, service
 from epicontrol.cases.clinic_routes import router as clinic_router
 from epicontrol.cases.models import CaseStatus
 from epicontrol.cases.schemas import (
@@ -23,8 +24,8 @@ from epicontrol.cases.schemas import (
 )
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
-from epicontrol.core.deps import DbSession, Purpose, require
-from epicontrol.core.errors import NotFound
+from epicontrol.core.deps import DbSession, Purpose, Vault, require
+from epicontrol.core.errors import InvalidInput, NotFound
 from epicontrol.core.policy import Permission
 from epicontrol.tracing import background
 
@@ -49,6 +50,54 @@ def report_case(data: CaseIn, db: DbSession, principal: Writer) -> CaseOut:
     """Report a case of a resident in the caller's scope."""
     change = service.create(db, principal=principal, data=data, now=utcnow())
     return _after(db, change, principal)
+
+
+class RowErrorOut(BaseModel):
+    """One problem of one row of an imported file."""
+
+    row: int
+    column: str
+    message: str
+
+
+class LineListReportOut(BaseModel):
+    """What a line-list import did; `committed` false means nothing was stored."""
+
+    file_name: str
+    rows_total: int
+    committed: bool
+    case_ids: list[int]
+    errors: list[RowErrorOut]
+
+
+@api.post("/import")
+def import_line_list(
+    file: UploadFile, response: Response, db: DbSession, principal: Writer, vault: Vault
+) -> LineListReportOut:
+    """Import a line list (CSV or xlsx: id_number, status, onset/sampling/report dates, ...);
+    a file with any bad row stores nothing and is answered 422 with every row error."""
+    data = file.file.read(rules.MAX_IMPORT_BYTES + 1)
+    if len(data) > rules.MAX_IMPORT_BYTES:
+        raise InvalidInput(f"file is larger than the limit of {rules.MAX_IMPORT_BYTES} bytes")
+    report = line_list_import.import_line_list(
+        db,
+        principal=principal,
+        data=data,
+        file_name=file.filename or "upload.csv",
+        vault=vault,
+        now=utcnow(),
+    )
+    if not report.committed:
+        response.status_code = 422
+    for change in report.changes:
+        after(db, change, principal)
+    return LineListReportOut(
+        file_name=report.file_name,
+        rows_total=report.rows_total,
+        committed=report.committed,
+        case_ids=[c.case.id for c in report.changes],
+        errors=[RowErrorOut(row=e.row, column=e.column, message=e.message) for e in report.errors],
+    )
 
 
 @api.get("")

@@ -44,3 +44,4 @@ PLAUSIBLE_TEMPERATURE = movement_rules.PLAUSIBLE_TEMPERATURE
 # A line-list file larger than this is refused before it is parsed (a city's line list in the
 # worst weeks of 2020 had a few thousand rows).
 MAX_IMPORT_ROWS = 20_000
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
