@@ -64,8 +64,9 @@ def weight_of(probability: float) -> float:
     return math.log2(probability / (1 - probability))
 
 
-def settings(prior: float) -> dict[str, Any]:
-    """The Splink settings: link records to residents with the fixed m/u priors of rules.py."""
+def settings(prior: float, *, fix_u: bool = True) -> dict[str, Any]:
+    """The Splink settings: link records to residents with the m/u priors of rules.py (u left
+    free to be estimated when `fix_u` is False)."""
     from splink import block_on
 
     comparisons = []
@@ -86,7 +87,7 @@ def settings(prior: float) -> dict[str, Any]:
                     "m_probability": level.m,
                     "u_probability": level.u,
                     "fix_m_probability": True,
-                    "fix_u_probability": True,
+                    "fix_u_probability": fix_u,
                 }
             )
         comparisons.append({"output_column_name": field, "comparison_levels": levels})
@@ -137,9 +138,17 @@ def _table(people: Sequence[Person]) -> Any:
 
 
 def score(
-    records: Sequence[Person], residents: Sequence[Person], *, min_probability: float
+    records: Sequence[Person],
+    residents: Sequence[Person],
+    *,
+    min_probability: float,
+    estimate_u: bool = False,
 ) -> list[ScoredPair]:
-    """Every blocked (record, resident) pair scoring at least `min_probability`."""
+    """Every blocked (record, resident) pair scoring at least `min_probability`.
+
+    With `estimate_u`, Splink re-estimates the u probabilities from random record-resident
+    pairs (almost all non-matches) instead of using the priors; a level seen too rarely in the
+    sample keeps its prior."""
     if not records or not residents:
         return []
     from splink import DuckDBAPI, Linker
@@ -152,7 +161,9 @@ def score(
             db_api.register(_table(residents), dataset_display_name=RESIDENTS),
         ]
         prior = prior_probability(len(residents))
-        linker = Linker(inputs, settings(prior), log_level=logging.WARNING)
+        linker = Linker(inputs, settings(prior, fix_u=not estimate_u), log_level=logging.WARNING)
+        if estimate_u:
+            linker.training.estimate_u_using_random_sampling(max_pairs=rules.U_SAMPLE_PAIRS, seed=1)
         predictions = linker.inference.predict(
             threshold_match_probability=min_probability, warning_mode="never"
         )

@@ -115,6 +115,10 @@ COMPARISONS = (
     ),
 )
 
+# u estimated by Splink's random sampling (engine.score(estimate_u=True)) draws this many
+# record-resident pairs; bench/bench_linkage.py --estimate-u compares it with the priors.
+U_SAMPLE_PAIRS = 1_000_000
+
 # Candidate pairs are only scored within these blocks (a union: a pair sharing any one is
 # scored). One typo rarely breaks all of them at once: a mistyped ID still shares the phone
 # or the name, a changed phone still shares the birth date. Each block stays small in a city

@@ -70,9 +70,15 @@ def _residents_in_scope(db: Session, principal: Principal) -> list[Resident]:
 
 
 def run(
-    db: Session, *, principal: Principal, vault: PersonalDataVault, now: datetime
+    db: Session,
+    *,
+    principal: Principal,
+    vault: PersonalDataVault,
+    now: datetime,
+    estimate_u: bool = False,
 ) -> LinkageRun:
-    """Link every pending record of the caller's subtree to the residents of that subtree."""
+    """Link every pending record of the caller's subtree to the residents of that subtree
+    (m and u: the fixed priors of rules.py, or u estimated from the data with `estimate_u`)."""
     records = list(
         db.scalars(
             select(LinkageRecord)
@@ -92,7 +98,8 @@ def run(
             {
                 "auto_link_probability": rules.AUTO_LINK_PROBABILITY,
                 "review_probability": rules.REVIEW_PROBABILITY,
-                "m_u": "fixed priors (rules.COMPARISONS)",
+                "m": "fixed priors (rules.COMPARISONS)",
+                "u": "estimated by random sampling" if estimate_u else "fixed priors",
                 "prior": engine.prior_probability(len(residents)),
             }
         ),
@@ -104,6 +111,7 @@ def run(
         [_record_person(vault, r) for r in records],
         [_resident_person(vault, r) for r in residents],
         min_probability=rules.REVIEW_PROBABILITY,
+        estimate_u=estimate_u,
     )
     linkage_run.pairs_scored = len(scored)
     by_record: dict[int, list[engine.ScoredPair]] = defaultdict(list)
