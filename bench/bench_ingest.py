@@ -41,6 +41,7 @@ from bench.ingest_data import (  # noqa: E402
 )
 from bench.ingest_server import PostgresCpu, Server  # noqa: E402
 from epicontrol.core.db import build_engine  # noqa: E402
+from epicontrol.movements import group_commit  # noqa: E402
 from epicontrol.movements.models import Movement  # noqa: E402
 
 LOAD = Path(__file__).resolve().parent / "ingest_load.py"
@@ -71,22 +72,6 @@ def stored_rows(url: str) -> int:
     return count
 
 
-def profile(server: Server, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
-    """Start py-spy on every worker of the server (if py-spy is on PATH)."""
-    spy = os.environ.get("PY_SPY", "py-spy")
-    workers = server.pids()[1:] or server.pids()
-    procs = [
-        subprocess.Popen(
-            [spy, "record", "-r", "200", "-d", str(int(seconds)), "-f", "raw", "-p", str(p)]
-            + ["-o", str(out / f"profile-{p}.txt"), "--nonblocking", "--threads"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for p in workers
-    ]
-    return procs[0] if procs else None
-
-
 def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """Prepare a store, serve it, load it; returns every figure measured."""
     url = (
@@ -103,19 +88,31 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
             place_resident_index=args.place_resident_index,
         )
         print(f"{backend}: store prepared in {time.monotonic() - started:.0f} s", flush=True)
-        server = Server(url, BENCH_SECRET, workers=args.workers)
+        profiled = {}
+        if args.profile:  # cProfile in each worker (bench/ingest_profile.py)
+            args.profile.mkdir(parents=True, exist_ok=True)
+            profiled = {
+                "app": "bench.ingest_profile:create_app",
+                "env": {
+                    "INGEST_PROFILE_DIR": str(args.profile.resolve()),
+                    "INGEST_CPROFILE": "1" if args.cprofile else "",
+                },
+            }
+        server = Server(url, BENCH_SECRET, workers=args.workers, **profiled)
         server.start()
         try:
             common = {"concurrency": args.concurrency, "duration": args.duration}
             # /healthz is a sync endpoint: FastAPI runs it and its session's teardown in a
             # 40-thread pool, and above the engine's pool size (15 on SQLite) concurrent
             # requests deadlock until the pool timeout; so the ceiling runs at 10 connections.
-            figures["ceiling"] = run_load(
-                server, store, {**common, "concurrency": CEILING_CONCURRENCY, "mode": "get"}, work
-            )
+            if not args.profile:  # keep the profile to scans
+                figures["ceiling"] = run_load(
+                    server,
+                    store,
+                    {**common, "concurrency": CEILING_CONCURRENCY, "mode": "get"},
+                    work,
+                )
             if args.only != "batch":
-                if args.profile:
-                    profile(server, args.warmup + args.duration, work)
                 single = {**common, "mode": "single", "warmup": args.warmup}
                 server_cpu = server.cpu_seconds()
                 postgres_cpu = PostgresCpu(make_url(url).database or "")
@@ -123,6 +120,8 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
                 figures["single"] = run_load(server, store, single, work)
                 used = server.cpu_seconds() - server_cpu, postgres_cpu.stop()
                 figures["single_cpu"] = _cpu_per_scan(used, figures, backend == "postgresql")
+                if args.profile:  # let the writer threads end (and write their profiles)
+                    time.sleep(group_commit.WRITER_IDLE_SECONDS + 1)
             if args.only != "single":
                 batch = {
                     "mode": "batch",
@@ -133,6 +132,8 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
                 figures["batch"] = run_load(server, store, batch, work)
         finally:
             server.stop()
+        if args.profile and "single" in figures:
+            figures["threads_cpu"] = _threads_cpu(args.profile, figures["single"]["answered_rows"])
         figures["stored"] = stored_rows(url)
         figures["acked"] = args.history + sum(
             figures[load]["answered_rows"] for load in ("single", "batch") if load in figures
@@ -166,6 +167,16 @@ def _cpu_per_scan(
     }
 
 
+def _threads_cpu(profile: Path, scans: int) -> dict[str, float]:
+    """Microseconds of CPU per scan of the event-loop threads and of the scan writers (from
+    bench/ingest_profile.py's files); the files are then removed for the next backend."""
+    used = {"loop": 0.0, "writer": 0.0}
+    for path in profile.glob("*.cpu"):
+        used[path.name.split("-")[0]] += float(path.read_text())
+        path.rename(path.with_suffix(".cpu-done"))
+    return {name: seconds / max(scans, 1) * 1e6 for name, seconds in used.items()}
+
+
 def report(backend: str, figures: dict[str, Any], args: argparse.Namespace) -> None:
     """Print one backend's figures."""
     index = ", + (place, resident, time) index" if args.place_resident_index else ""
@@ -173,9 +184,10 @@ def report(backend: str, figures: dict[str, Any], args: argparse.Namespace) -> N
         f"\n== {backend}: {args.workers} uvicorn worker(s), {args.residents} passes, "
         f"{args.gates} gates, {args.history} earlier scans{index}"
     )
-    ceiling = figures["ceiling"]
-    rate = ceiling["ok_per_second"]
-    print(_line("GET /healthz (ceiling)", CEILING_CONCURRENCY, rate, "req/s", ceiling))
+    if "ceiling" in figures:
+        ceiling = figures["ceiling"]
+        rate = ceiling["ok_per_second"]
+        print(_line("GET /healthz (ceiling)", CEILING_CONCURRENCY, rate, "req/s", ceiling))
     if "single" in figures:
         single = figures["single"]
         rate = single["ok_per_second"]
@@ -187,6 +199,13 @@ def report(backend: str, figures: dict[str, Any], args: argparse.Namespace) -> N
             f"{cpu['postgresql']:.0f} us, load generator {cpu['client']:.0f} us: "
             f"{total:.0f} us in all, so at most {2e6 / total:.0f} scans/s on 2 idle cores"
         )
+        if "threads_cpu" in figures:
+            threads = figures["threads_cpu"]
+            print(
+                f"  of the server's: event loops {threads['loop']:.0f} us, scan writers "
+                f"{threads['writer']:.0f} us, the rest "
+                f"{cpu['server'] - sum(threads.values()):.0f} us"
+            )
     if "batch" in figures:
         batch = figures["batch"]
         label = f"batches of {args.batch_size}"
@@ -218,7 +237,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--batches", type=int, default=30)
     parser.add_argument("--batch-concurrency", type=int, default=2)
-    parser.add_argument("--profile", action="store_true", help="py-spy the single-scan run")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="measure the CPU of each worker thread (event loop, scan writers) into DIR",
+    )
+    parser.add_argument("--cprofile", action="store_true", help="with --profile: cProfile too")
     parser.add_argument("--only", choices=["single", "batch"], help="skip the other load")
     parser.add_argument("--no-baseline", action="store_true", help="skip the driver baselines")
     parser.add_argument("--crash", action="store_true", help="kill -9 under load instead")

@@ -24,14 +24,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def command(port: int, workers: int) -> list[str]:
+def command(port: int, workers: int, app: str = "epicontrol.web.app:create_app") -> list[str]:
     """The server command line: uvicorn directly (as `epicontrol serve` does, but without the
     access log, a line per request: ~15% of the CPU at this rate)."""
     return [
         sys.executable,
         "-m",
         "uvicorn",
-        "epicontrol.web.app:create_app",
+        app,
         "--factory",
         "--host",
         "127.0.0.1",
@@ -50,8 +50,19 @@ class Server:
     """uvicorn serving `url` on a loopback port, in its own process group (so that kill -9
     reaches the worker processes too, as a machine crash would)."""
 
-    def __init__(self, url: str, secret: str, *, workers: int, port: int | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        *,
+        workers: int,
+        port: int | None = None,
+        app: str = "epicontrol.web.app:create_app",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.url = url
+        self.app = app
+        self.extra_env = env or {}
         self.secret = secret
         self.workers = workers
         self.port = port or free_port()
@@ -63,9 +74,10 @@ class Server:
             **os.environ,
             "EPICONTROL_DATABASE_URL": self.url,
             "EPICONTROL_SECRET_KEY": self.secret,
+            **self.extra_env,
         }
         self.process = subprocess.Popen(
-            command(self.port, self.workers), env=env, cwd=REPO, start_new_session=True
+            command(self.port, self.workers, self.app), env=env, cwd=REPO, start_new_session=True
         )
         self._wait_until_up()
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core import audit
 from epicontrol.core.db import utcnow
-from epicontrol.health_code import service as health
+from epicontrol.movements import ingest_sql
 from epicontrol.movements.ingest import (
     Accepted,
     DeviceContext,
@@ -141,7 +141,8 @@ class _Lane:
 
 def _store_group(db: Session, group: list[_Pending], now: datetime) -> list[Outcome | None]:
     """Each scan of the group stored as its own request would have been, in one transaction."""
-    found = health.holders(db, {pending.pass_id for pending in group})
+    sql = ingest_sql.Statements(db)
+    found = ingest_sql.pass_holders(sql, [pending.pass_id for pending in group])
     outcomes: list[Outcome | None] = []
     accepted: list[Accepted] = []
     positions: list[int] = []  # where each accepted scan's outcome goes
@@ -161,7 +162,7 @@ def _store_group(db: Session, group: list[_Pending], now: datetime) -> list[Outc
             positions.append(index)
     if not accepted:
         return outcomes
-    results = results_of(db, accepted, store_accepted(db, accepted, now))
+    results = results_of(db, accepted, store_accepted(sql, accepted, now))
     answered: set[str] = set()
     for index, result in zip(positions, results, strict=True):
         if result.uuid in answered:  # the same uuid twice in a group: the later one is a retry

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import uuid4
@@ -20,7 +20,7 @@ from epicontrol.core.errors import InvalidInput
 from epicontrol.health_code import passes
 from epicontrol.health_code import service as health
 from epicontrol.movements import ingest_sql, rules
-from epicontrol.movements.models import Direction, MovementKind, TemperatureAlert
+from epicontrol.movements.models import Direction, MovementKind
 from epicontrol.movements.schemas import ScanIn, ScanOut
 
 MAX_ERRORS_REPORTED = 50
@@ -85,8 +85,9 @@ def store_batch(
     db: Session, *, device: DeviceContext, scans: list[ScanIn], secret: str, now: datetime
 ) -> list[ScanResult]:
     """record_scans for the batch endpoint: the same, answered as ScanResult (cheaper to send)."""
-    accepted = _validate(db, device, scans, secret=secret, now=now)
-    stored = store_accepted(db, accepted, now)
+    sql = ingest_sql.Statements(db)
+    accepted = _validate(sql, device, scans, secret=secret, now=now)
+    stored = store_accepted(sql, accepted, now)
     audit_ingest(db, device, scans=len(scans), stored=len(stored.inserted))
     return results_of(db, accepted, stored)
 
@@ -115,7 +116,12 @@ def holder_problem(found: dict[str, health.PassHolder], pass_id: str) -> str | N
 
 
 def _validate(
-    db: Session, device: DeviceContext, scans: list[ScanIn], *, secret: str, now: datetime
+    sql: ingest_sql.Statements,
+    device: DeviceContext,
+    scans: list[ScanIn],
+    *,
+    secret: str,
+    now: datetime,
 ) -> list[Accepted]:
     """Every scan checked before anything is stored; all errors reported together."""
     errors: list[str] = []
@@ -130,7 +136,7 @@ def _validate(
         problem = _implausible(scan, now)
         if problem:
             errors.append(f"scan {index} ({scan.uuid}): {problem}")
-    found = health.holders(db, (p for p in pass_ids if p is not None))
+    found = ingest_sql.pass_holders(sql, [p for p in pass_ids if p is not None])
     accepted = []
     for index, (scan, pass_id) in enumerate(zip(scans, pass_ids, strict=True)):
         if pass_id is None:
@@ -168,17 +174,17 @@ class Stored:
     alerts: set[str]  # uuids that raised a temperature alert
 
 
-def store_accepted(db: Session, accepted: list[Accepted], now: datetime) -> Stored:
+def store_accepted(sql: ingest_sql.Statements, accepted: list[Accepted], now: datetime) -> Stored:
     """Insert the scans not stored before, choose their direction, raise temperature alerts."""
-    stored_before = ingest_sql.existing_directions(db, [item.key for item in accepted])
+    stored_before = ingest_sql.existing_directions(sql, [item.key for item in accepted])
     fresh = _first_of_each_uuid(item for item in accepted if item.key not in stored_before)
-    chosen = _directions(db, fresh)
-    inserted = ingest_sql.insert_movements(db, [_row(i, chosen[i.key], now) for i in fresh])
+    chosen = _directions(sql, fresh)
+    inserted = ingest_sql.insert_movements(sql, [_row(i, chosen[i.key], now) for i in fresh])
     # A uuid stored meanwhile by a concurrent request (another worker) is a retry too.
     lost = [item.key for item in fresh if item.key not in inserted]
     if lost:
-        stored_before.update(ingest_sql.existing_directions(db, lost))
-    alerts = _raise_temperature_alerts(db, [i for i in fresh if i.key in inserted], inserted)
+        stored_before.update(ingest_sql.existing_directions(sql, lost))
+    alerts = _raise_temperature_alerts(sql, [i for i in fresh if i.key in inserted], inserted, now)
     directions = {**stored_before, **{key: chosen[key] for key in inserted}}
     return Stored(inserted, directions, alerts)
 
@@ -206,10 +212,10 @@ def _first_of_each_uuid(items: Iterable[Accepted]) -> list[Accepted]:
     return list(unique.values())
 
 
-def _directions(db: Session, fresh: list[Accepted]) -> dict[str, str]:
+def _directions(sql: ingest_sql.Statements, fresh: list[Accepted]) -> dict[str, str]:
     """In or out for each new scan: the device's fixed direction, the scan's own, or the
     opposite of the person's previous record at this place."""
-    previous = ingest_sql.last_directions(db, {(i.device.place_id, i.resident_id) for i in fresh})
+    previous = ingest_sql.last_directions(sql, {(i.device.place_id, i.resident_id) for i in fresh})
     chosen: dict[str, str] = {}
     for item in sorted(fresh, key=lambda i: i.scan.occurred_at):
         direction = item.device.fixed_direction or (
@@ -233,7 +239,7 @@ def _row(item: Accepted, direction: str, now: datetime) -> tuple[Any, ...]:
         item.resident_id,
         item.device.place_id,
         scan.occurred_at,
-        scan.occurred_at.date(),
+        scan.occurred_at.astimezone(UTC).date(),  # the UTC day, as exports partition by
         now,
         item.device.device_id,
         scan.temperature,
@@ -245,22 +251,27 @@ def _is_fever(scan: ScanIn) -> bool:
 
 
 def _raise_temperature_alerts(
-    db: Session, inserted_items: list[Accepted], movement_ids: dict[str, int]
+    sql: ingest_sql.Statements,
+    inserted_items: list[Accepted],
+    movement_ids: dict[str, int],
+    now: datetime,
 ) -> set[str]:
-    alerted = set()
-    for item in inserted_items:
-        if _is_fever(item.scan):
-            alerted.add(item.key)
-            db.add(
-                TemperatureAlert(
-                    movement_id=movement_ids[item.key],
-                    place_id=item.device.place_id,
-                    division_id=item.device.division_id,
-                    resident_id=item.resident_id,
-                    temperature=item.scan.temperature,
-                )
+    feverish = [item for item in inserted_items if _is_fever(item.scan)]
+    ingest_sql.insert_temperature_alerts(
+        sql,
+        [
+            (
+                movement_ids[item.key],
+                item.device.place_id,
+                item.device.division_id,
+                item.resident_id,
+                item.scan.temperature,
+                now,
             )
-    return alerted
+            for item in feverish
+        ],
+    )
+    return {item.key for item in feverish}
 
 
 def check_single(scan: ScanIn, *, secret: str, now: datetime) -> tuple[str, str | None]:

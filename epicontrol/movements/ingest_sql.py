@@ -1,222 +1,215 @@
-"""The queries of scan ingest, each in the form that is fast on its backend.
+"""The statements of scan ingest, run on the driver's own connection, each in the form that is
+fast on its backend.
 
 Checkpoint scans arrive by the thousand a second, in groups (group commit) or batches of up to
-10,000; these statements run once per group or batch, so each is shaped to stay one statement
-(or one index probe per scan) whatever the count, on PostgreSQL and on SQLite.
+10,000; these statements run once per group or batch. They are plain SQL strings run on the
+session's DBAPI connection (the same transaction): building, compiling and binding them through
+SQLAlchemy cost ~100-200 µs of Python each, more than the queries themselves (bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, cast
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    Column,
-    ColumnElement,
-    Date,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
-    Select,
-    String,
-    Table,
-    any_,
-    func,
-    inspect,
-    literal,
-    select,
-)
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import CreateTable
 
-from epicontrol.health_code.service import IN_CHUNKS
-from epicontrol.movements.models import Direction, Movement
+from epicontrol.health_code.service import IN_CHUNKS, PassHolder
+from epicontrol.movements.models import Direction
 
-# Statements run on the session's connection (db.connection().execute): the same transaction,
-# without the ORM's result machinery, which cost more than the query on these small results.
+# Rows per multi-row INSERT on SQLite: 10 columns each, under its 32,766 bound parameters.
+SQLITE_ROWS_PER_INSERT = 3_000
+
+# The columns a scan fills, in the order of the rows built by ingest._row.
+COLUMNS = [
+    "client_uuid",
+    "kind",
+    "direction",
+    "resident_id",
+    "place_id",
+    "occurred_at",
+    "day",
+    "received_at",
+    "device_id",
+    "temperature",
+]
 
 
-def existing_directions(db: Session, uuids: list[str]) -> dict[str, str]:
-    """Direction of each uuid already stored (these scans are retries)."""
-    found: dict[str, str] = {}
-    for condition in where_in(db, Movement.client_uuid, uuids):
-        query = select(Movement.client_uuid, Movement.direction).where(condition)
-        found.update({uuid: d or Direction.IN.value for uuid, d in db.connection().execute(query)})
+class Statements:
+    """The session's DBAPI connection and cursor, and which backend it is."""
+
+    def __init__(self, db: Session) -> None:
+        connection = db.connection()  # begins the session's transaction if none
+        self.is_postgresql = connection.dialect.name == "postgresql"
+        self.info = connection.info  # kept with the pooled DBAPI connection
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        self.driver: Any = driver
+        self.cursor: Any = driver.cursor()
+
+    def in_list(self, values: Sequence[Any]) -> Iterator[tuple[str, Sequence[Any]]]:
+        """(placeholder text, parameters) for `column IN values`, in as few statements as the
+        backend allows. PostgreSQL: one `= ANY(%s)` whatever the count (a prepared statement
+        with 900 parameters gets a generic plan that compares every row with every value).
+        SQLite: chunks under its bound-parameter limit."""
+        if self.is_postgresql:
+            yield "= ANY(%s)", [list(values)]
+            return
+        for start in range(0, len(values), IN_CHUNKS):
+            chunk = values[start : start + IN_CHUNKS]
+            yield f"IN ({', '.join('?' * len(chunk))})", chunk
+
+
+def sqlite_time(value: datetime) -> str:
+    """A timestamp as SQLAlchemy's UTCDateTime writes it on SQLite (UTC, no zone, µs)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _read_time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)  # SQLite: UTC without a zone
+
+
+def pass_holders(sql: Statements, pass_ids: Sequence[str]) -> dict[str, PassHolder]:
+    """The holder of each known pass id (unknown ids are absent), revocation included: read in
+    the storing transaction for every group, so a revoked pass is refused at once."""
+    found: dict[str, PassHolder] = {}
+    for condition, parameters in sql.in_list(list(dict.fromkeys(pass_ids))):
+        sql.cursor.execute(
+            "SELECT p.pass_id, p.resident_id, p.revoked_at, r.name_masked "
+            "FROM personal_passes p JOIN residents r ON r.id = p.resident_id "
+            f"WHERE p.pass_id {condition}",
+            parameters,
+        )
+        for pass_id, resident_id, revoked_at, name_masked in sql.cursor.fetchall():
+            found[pass_id] = PassHolder(resident_id, _read_time(revoked_at), name_masked)
     return found
 
 
-def last_directions(db: Session, visits: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
-    """Direction of each (place, resident)'s newest record, the places of a group at once.
-
-    PostgreSQL: with an index on (resident_id, place_id, ...) a `LIMIT 1` probe per pair reads
-    one row (0.3 ms for 30 pairs); without one, that probe costs ~1 ms a pair, and a window
-    over those residents' records at those places is better (9 ms for 30 pairs, 17 ms for
-    2,000; bench/RESULTS.md). A max(occurred_at) self-join goes quadratic when times repeat.
-    """
-    if not visits:
-        return {}
-    if db.get_bind().dialect.name != "postgresql":
-        return _last_directions_sqlite(db, visits)
-    indexed = _has_visit_index(db)
-    query = _probe_per_visit(visits) if indexed else _window_over_visits(visits)
-    rows = db.connection().execute(query)
-    return {
-        (place, resident): d for place, resident, d in rows if d and (place, resident) in visits
-    }
-
-
-_visit_indexes: dict[str, bool] = {}
-
-
-def _has_visit_index(db: Session) -> bool:
-    """Whether movements has an index leading with place_id and resident_id, in either order;
-    looked up once per database (the schema is migrated before the app serves)."""
-    connection = db.connection()
-    url = str(connection.engine.url)
-    if url not in _visit_indexes:
-        indexes = inspect(connection).get_indexes("movements")
-        leading = [frozenset(index["column_names"][:2]) for index in indexes]
-        _visit_indexes[url] = frozenset(("place_id", "resident_id")) in leading
-    return _visit_indexes[url]
-
-
-def _probe_per_visit(visits: set[tuple[int, int]]) -> Select[int, int, str | None]:
-    places, residents = (list(column) for column in zip(*sorted(visits), strict=True))
-    arrays = (literal(places, ARRAY(Integer)), literal(residents, ARRAY(Integer)))
-    pairs = func.unnest(*arrays).table_valued("place_id", "resident_id").render_derived()
-    newest = (
-        select(Movement.direction)
-        .where(Movement.place_id == pairs.c.place_id, Movement.resident_id == pairs.c.resident_id)
-        .order_by(Movement.occurred_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return select(pairs.c.place_id, pairs.c.resident_id, newest)
-
-
-def _window_over_visits(visits: set[tuple[int, int]]) -> Select[int, int, str | None]:
-    places = sorted({place for place, _ in visits})
-    residents = sorted({resident for _, resident in visits})
-    newest_first = (
-        func.row_number()
-        .over(
-            partition_by=(Movement.place_id, Movement.resident_id),
-            order_by=Movement.occurred_at.desc(),
+def existing_directions(sql: Statements, uuids: Sequence[str]) -> dict[str, str]:
+    """Direction of each uuid already stored (these scans are retries)."""
+    found: dict[str, str] = {}
+    for condition, parameters in sql.in_list(uuids):
+        sql.cursor.execute(
+            f"SELECT client_uuid, direction FROM movements WHERE client_uuid {condition}",
+            parameters,
         )
-        .label("newest_first")
-    )
-    ranked = (
-        select(Movement.place_id, Movement.resident_id, Movement.direction, newest_first)
-        .where(
-            Movement.place_id == any_(literal(places, ARRAY(Integer))),
-            Movement.resident_id == any_(literal(residents, ARRAY(Integer))),
-        )
-        .subquery()
-    )
-    return select(ranked.c.place_id, ranked.c.resident_id, ranked.c.direction).where(
-        ranked.c.newest_first == 1
-    )
+        found.update({uuid: d or Direction.IN.value for uuid, d in sql.cursor.fetchall()})
+    return found
 
 
-# SQLite runs in-process: a prepared `ORDER BY occurred_at DESC LIMIT 1` per pair costs ~10-30 µs
-# (its planner walks the resident's records newest first), where the same pairs as a VALUES
-# table cost SQLAlchemy ~60 µs each to bind.
+# PostgreSQL: with the index on (resident_id, place_id, occurred_at) a `LIMIT 1` probe per pair
+# reads one row (0.3 ms for 30 pairs). SQLite runs in-process: a prepared probe per pair costs
+# ~10-30 µs (its planner walks the resident's records at the place newest first).
+_NEWEST_DIRECTIONS_POSTGRESQL = (
+    "SELECT v.place_id, v.resident_id, (SELECT m.direction FROM movements m "
+    "WHERE m.place_id = v.place_id AND m.resident_id = v.resident_id "
+    "ORDER BY m.occurred_at DESC LIMIT 1) "
+    "FROM unnest(%s::int[], %s::int[]) AS v(place_id, resident_id)"
+)
 _NEWEST_DIRECTION_SQLITE = (
     "SELECT direction FROM movements WHERE place_id = ? AND resident_id = ? "
     "ORDER BY occurred_at DESC LIMIT 1"
 )
 
 
-def _last_directions_sqlite(
-    db: Session, visits: set[tuple[int, int]]
-) -> dict[tuple[int, int], str]:
-    driver = db.connection().connection.driver_connection
-    assert driver is not None
-    cursor = driver.cursor()
+def last_directions(sql: Statements, visits: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """Direction of each (place, resident)'s newest record, the places of a group at once."""
+    if not visits:
+        return {}
     found = {}
+    if sql.is_postgresql:
+        places, residents = (list(column) for column in zip(*visits, strict=True))
+        sql.cursor.execute(_NEWEST_DIRECTIONS_POSTGRESQL, (places, residents))
+        for place, resident, direction in sql.cursor.fetchall():
+            if direction:
+                found[(place, resident)] = direction
+        return found
     for visit in visits:
-        row = cursor.execute(_NEWEST_DIRECTION_SQLITE, visit).fetchone()
+        row = sql.cursor.execute(_NEWEST_DIRECTION_SQLITE, visit).fetchone()
         if row and row[0]:
             found[visit] = row[0]
-    cursor.close()
     return found
 
 
-def where_in(db: Session, column: Any, values: list[Any]) -> Iterator[ColumnElement[bool]]:
-    """`column IN values` in as few statements as the backend allows. PostgreSQL: one
-    `= ANY(array)`, whatever the count (psycopg prepares a statement run five times, and the
-    generic plan of a 900-parameter IN list compares every row with every value: seconds on a
-    young table). SQLite: chunks under its bound-parameter limit."""
-    if db.get_bind().dialect.name == "postgresql":
-        yield column == any_(literal(values, ARRAY(column.type)))
-        return
-    for start in range(0, len(values), IN_CHUNKS):
-        yield column.in_(values[start : start + IN_CHUNKS])
+_INSERT_SQLITE = f"INSERT INTO movements ({', '.join(COLUMNS)}) VALUES "
+_VALUES_SQLITE = f"({', '.join('?' * len(COLUMNS))})"
+_CONFLICT = " ON CONFLICT (client_uuid) DO NOTHING RETURNING client_uuid, id"
 
-
-# The columns a scan fills. On PostgreSQL they are streamed with a binary COPY into this
-# per-connection temporary table, then moved into movements by one INSERT ... SELECT: COPY costs
-# ~2 µs a row where a multi-row VALUES insert costs ~30 µs (most of it building and parsing
-# SQL text) and arrays passed to unnest() ~17 µs (psycopg dumps arrays in Python).
-_staging = Table(
-    "scan_staging",
-    MetaData(),  # not Base.metadata: no migration, it lives and dies with the connection
-    Column("client_uuid", String(36)),
-    Column("kind", String(16)),
-    Column("direction", String(3)),
-    Column("resident_id", Integer),
-    Column("place_id", Integer),
-    Column("occurred_at", DateTime(timezone=True)),
-    Column("day", Date),
-    Column("received_at", DateTime(timezone=True)),
-    Column("device_id", Integer),
-    Column("temperature", Float),
-    prefixes=["TEMPORARY"],
-    postgresql_on_commit="DELETE ROWS",
+# PostgreSQL: the rows are streamed with a binary COPY into a per-connection temporary table,
+# then moved into movements by one INSERT ... SELECT: COPY costs ~2 µs a row where a multi-row
+# VALUES insert costs ~30 µs (most of it building and parsing SQL text).
+_STAGING = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS scan_staging (client_uuid varchar(36), "
+    "kind varchar(16), direction varchar(3), resident_id int, place_id int, "
+    "occurred_at timestamptz, day date, received_at timestamptz, device_id int, "
+    "temperature float8) ON COMMIT DELETE ROWS"
 )
-COLUMNS = [column.name for column in _staging.columns]
 _COPY = f"COPY scan_staging ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 _COPY_TYPES = ["varchar", "varchar", "varchar", "int4", "int4"]
 _COPY_TYPES += ["timestamptz", "date", "timestamptz", "int4", "float8"]
+# The staged rows go at commit (ON COMMIT DELETE ROWS); a second insert in the same
+# transaction would move them again, which ON CONFLICT makes a no-op.
+_MOVE_STAGED = (
+    f"INSERT INTO movements ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+    f"FROM scan_staging{_CONFLICT}"
+)
 
 
-def insert_movements(db: Session, rows: list[tuple[Any, ...]]) -> dict[str, int]:
+def insert_movements(sql: Statements, rows: list[tuple[Any, ...]]) -> dict[str, int]:
     """Insert, skipping uuids already stored; returns the id of each row actually inserted
-    (RETURNING tells a concurrent duplicate apart from a new scan without another query)."""
+    (RETURNING tells a concurrent duplicate apart from a new scan without another query).
+    Rows hold aware datetimes (occurred_at, received_at) and a date (day)."""
     if not rows:
         return {}
-    table = cast(Table, Movement.__table__)
-    if db.get_bind().dialect.name != "postgresql":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    if sql.is_postgresql:
+        return _insert_postgresql(sql, rows)
+    inserted: dict[str, int] = {}
+    for start in range(0, len(rows), SQLITE_ROWS_PER_INSERT):
+        chunk = rows[start : start + SQLITE_ROWS_PER_INSERT]
+        parameters: list[Any] = []
+        for row in chunk:
+            parameters += row
+            # As SQLAlchemy's types write them: timestamps as UTC text, the day as ISO text.
+            parameters[-5] = sqlite_time(row[5])
+            parameters[-4] = row[6].isoformat()
+            parameters[-3] = sqlite_time(row[7])
+        statement = _INSERT_SQLITE + ", ".join([_VALUES_SQLITE] * len(chunk)) + _CONFLICT
+        sql.cursor.execute(statement, parameters)
+        inserted.update(sql.cursor.fetchall())
+    return inserted
 
-        many = (
-            sqlite_insert(table)
-            .on_conflict_do_nothing(index_elements=["client_uuid"])
-            .returning(table.c.client_uuid, table.c.id)
-        )
-        named = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
-        return {uuid: movement_id for uuid, movement_id in db.connection().execute(many, named)}
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    connection = db.connection()
-    if not connection.info.get("scan_staging"):  # once per pooled connection
-        connection.execute(CreateTable(_staging, if_not_exists=True))
-        connection.info["scan_staging"] = True
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+def _insert_postgresql(sql: Statements, rows: list[tuple[Any, ...]]) -> dict[str, int]:
+    if not sql.info.get("scan_staging"):  # once per pooled connection, which it lives with
+        sql.cursor.execute(_STAGING)
+        sql.info["scan_staging"] = True
+    with sql.cursor.copy(_COPY) as copy:
         copy.set_types(_COPY_TYPES)
         for row in rows:
             copy.write_row(row)
-    staged = select(*[_staging.c[name] for name in COLUMNS])
-    moved = (
-        pg_insert(table)
-        .from_select(COLUMNS, staged)
-        .on_conflict_do_nothing(index_elements=["client_uuid"])
-        .returning(table.c.client_uuid, table.c.id)
+    sql.cursor.execute(_MOVE_STAGED)
+    return dict(sql.cursor.fetchall())
+
+
+_ALERT_COLUMNS = "movement_id, place_id, division_id, resident_id, temperature, created_at"
+_ALERT_COLUMNS += ", is_handled, note"
+
+
+def insert_temperature_alerts(sql: Statements, alerts: list[tuple[Any, ...]]) -> None:
+    """Temperature alerts (movement id, place, division, resident, temperature, created at)."""
+    if not alerts:
+        return
+    if sql.is_postgresql:
+        sql.cursor.executemany(
+            f"INSERT INTO temperature_alerts ({_ALERT_COLUMNS}) "
+            "VALUES (%s, %s, %s, %s, %s, %s, false, '')",
+            alerts,
+        )
+        return
+    sql.cursor.executemany(
+        f"INSERT INTO temperature_alerts ({_ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 0, '')",
+        [(*alert[:5], sqlite_time(alert[5])) for alert in alerts],
     )
-    # The staged rows go at commit (ON COMMIT DELETE ROWS); a second insert in the same
-    # transaction would move them again, which ON CONFLICT makes a no-op.
-    return {uuid: movement_id for uuid, movement_id in connection.execute(moved)}
