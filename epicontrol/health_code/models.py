@@ -35,7 +35,8 @@ class RiskStatus(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
     colour: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(Text, default="")
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed: the fast path's cache asks which statuses other processes rewrote lately.
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     changes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 

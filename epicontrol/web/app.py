@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from epicontrol.cases.routes import router as cases_router
     from epicontrol.core.routes import router as core_router
     from epicontrol.divisions.routes import router as divisions_router
+    from epicontrol.health_code.fast_path import RiskStatusFastPath
     from epicontrol.health_code.routes import router as passes_router
     from epicontrol.movements.checkpoint_pages import router as checkpoint_router
     from epicontrol.movements.presence_routes import router as presence_router
@@ -124,4 +125,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Single scans skip FastAPI's router: ~30% of their server CPU (bench/RESULTS.md).
     app.add_middleware(ScanFastPath)
+    # A resident's own risk status from a per-process cache (health_code/fast_path.py).
+    app.add_middleware(RiskStatusFastPath)
     return app

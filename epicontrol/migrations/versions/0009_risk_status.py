@@ -31,6 +31,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("risk_statuses", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_risk_statuses_changes_at"), ["changes_at"])
+        batch_op.create_index(batch_op.f("ix_risk_statuses_computed_at"), ["computed_at"])
 
     op.create_table(
         "risk_evidence",
@@ -85,5 +86,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_risk_evidence_resident_id"))
     op.drop_table("risk_evidence")
     with op.batch_alter_table("risk_statuses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_risk_statuses_computed_at"))
         batch_op.drop_index(batch_op.f("ix_risk_statuses_changes_at"))
     op.drop_table("risk_statuses")
