@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from epicontrol.cases import investigations, line_list_import, rules, service
 from epicontrol.cases.clinic_routes import router as clinic_router
 from epicontrol.cases.models import CaseStatus
+from epicontrol.cases.pages import router as pages_router
 from epicontrol.cases.schemas import (
     CaseDatesIn,
     CaseIn,
@@ -171,3 +172,4 @@ def save_investigation(
 
 router.include_router(api)
 router.include_router(clinic_router)
+router.include_router(pages_router)
