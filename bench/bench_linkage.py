@@ -306,12 +306,12 @@ def main() -> None:
         )
         db.commit()
         run_s = time.perf_counter() - began
-        pairs_scored = linkage_run.pairs_scored
+        candidate_pairs = linkage_run.candidate_pairs
     figures = evaluate(db_url, ids, truths)
     slips = Counter(s for t in truths for s in t.slips)
     load_after = os.getloadavg()
     report = render(
-        args, figures, slips, store_s, enqueue_s, run_s, pairs_scored, load_before, load_after
+        args, figures, slips, store_s, enqueue_s, run_s, candidate_pairs, load_before, load_after
     )
     print(report)
     if args.out:
@@ -333,7 +333,7 @@ def render(
     store_s: float,
     enqueue_s: float,
     run_s: float,
-    pairs_scored: int,
+    candidate_pairs: int,
     load_before: tuple[float, float, float],
     load_after: tuple[float, float, float],
 ) -> str:
@@ -367,7 +367,7 @@ def render(
         f"| strangers auto-linked / queued | {f['strangers_auto_linked']} / "
         f"{f['strangers_queued']} |",
         f"| records left unmatched | {f['unmatched']} |",
-        f"| pairs kept from Splink (p >= {rules.REVIEW_PROBABILITY}) | {pairs_scored:,} |",
+        f"| pairs kept from Splink (p >= {rules.REVIEW_PROBABILITY}) | {candidate_pairs:,} |",
         f"| store register (encrypt + insert) | {store_s:.1f} s |",
         f"| enqueue records (validate, encrypt, insert) | {enqueue_s:.2f} s |",
         f"| linkage run (decrypt, Splink predict, store links, commit) | {run_s:.2f} s |",

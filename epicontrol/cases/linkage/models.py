@@ -46,8 +46,9 @@ class LinkageRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     records: Mapped[int] = mapped_column(Integer, default=0)
-    candidates: Mapped[int] = mapped_column(Integer, default=0)
-    pairs_scored: Mapped[int] = mapped_column(Integer, default=0)
+    candidates: Mapped[int] = mapped_column(Integer, default=0)  # residents compared against
+    # Pairs Splink scored at or above the review threshold (the rest are not kept).
+    candidate_pairs: Mapped[int] = mapped_column(Integer, default=0)
     auto_linked: Mapped[int] = mapped_column(Integer, default=0)
     queued_for_review: Mapped[int] = mapped_column(Integer, default=0)
     unmatched: Mapped[int] = mapped_column(Integer, default=0)

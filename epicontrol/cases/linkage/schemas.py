@@ -117,7 +117,7 @@ class RunOut(BaseModel):
     id: int
     records: int
     candidates: int
-    pairs_scored: int
+    candidate_pairs: int
     auto_linked: int
     queued_for_review: int
     unmatched: int

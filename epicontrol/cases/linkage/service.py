@@ -113,7 +113,7 @@ def run(
         min_probability=rules.REVIEW_PROBABILITY,
         estimate_u=estimate_u,
     )
-    linkage_run.pairs_scored = len(scored)
+    linkage_run.candidate_pairs = len(scored)
     by_record: dict[int, list[engine.ScoredPair]] = defaultdict(list)
     for pair in scored:
         by_record[pair.record_key].append(pair)

@@ -79,7 +79,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("records", sa.Integer(), nullable=False),
         sa.Column("candidates", sa.Integer(), nullable=False),
-        sa.Column("pairs_scored", sa.Integer(), nullable=False),
+        sa.Column("candidate_pairs", sa.Integer(), nullable=False),
         sa.Column("auto_linked", sa.Integer(), nullable=False),
         sa.Column("queued_for_review", sa.Integer(), nullable=False),
         sa.Column("unmatched", sa.Integer(), nullable=False),
