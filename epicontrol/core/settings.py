@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         default=None,
         description="JSON or TOML file overriding tracing rules (tracing/rules.py) for this place.",
     )
+    tip_rate_limit_per_hour: int = Field(
+        default=20,
+        ge=1,
+        description="Public reports one client (IP address, kept hashed) may file per hour.",
+    )
     monitoring_refresh_seconds: int = Field(
         default=900,
         ge=0,

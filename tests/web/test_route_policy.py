@@ -20,6 +20,11 @@ PUBLIC = {
     "/",
     "/api/passes/public-key",
     "/static/vendor/plotly.min.js",
+    # Fever self-check advice (stores nothing) and public reports (举报), anonymous on purpose.
+    "/api/public/self-check",
+    "/self-check",
+    "/api/public/tips",
+    "/report",
 }
 # Routes that need a login but no particular permission (they only show the caller's own data).
 ANY_LOGIN = {
