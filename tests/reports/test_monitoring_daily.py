@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epicontrol.reports.monitoring_models import DailyReport
-from tests.factories import City, login
-from tests.tasks.monitoring_fixtures import observe
+from tests.factories import City
+from tests.tasks.monitoring_fixtures import login, observe
 
 URL = "/api/monitoring/daily-reports"
 GOOD = {"temperature": 36.7, "symptoms": [], "is_at_home": True}

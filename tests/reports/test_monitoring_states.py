@@ -15,8 +15,8 @@ from epicontrol.core.policy import Role
 from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring_models import MonitoringState, Observation
 from epicontrol.reports.monitoring_states import overview, people_in
-from tests.factories import City, login
-from tests.tasks.monitoring_fixtures import NOW, observe, report
+from tests.factories import City
+from tests.tasks.monitoring_fixtures import NOW, login, observe, report
 
 HOUR = timedelta(hours=1)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import uuid4
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from epicontrol.places.models import Place
 from epicontrol.reports.monitoring_models import DailyReport, Observation, ObservationReason
 from epicontrol.tracing.models import Contact, TracingRun
 from epicontrol.tracing.rules import observation_ends_at, to_epoch_seconds
+from tests import factories
 from tests.factories import City
 
 # 10:00 on 10 February 2020 in China: a fixed `now` for the state tests.
@@ -160,3 +162,11 @@ def report(
     db.add(row)
     db.flush()
     return row
+
+
+def login(client: TestClient, username: str) -> dict[str, str]:
+    """Bearer headers for a test user, logging in once per app (password hashing is slow)."""
+    tokens: dict[str, dict[str, str]] = client.app.state.__dict__.setdefault("test_logins", {})  # type: ignore[attr-defined]
+    if username not in tokens:
+        tokens[username] = factories.login(client, username)
+    return tokens[username]

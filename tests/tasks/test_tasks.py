@@ -14,8 +14,8 @@ from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring_tasks import tasks_for_non_reporters
 from epicontrol.tasks.models import GridTask, TaskKind
 from epicontrol.tasks.service import NewTask, create
-from tests.factories import City, login
-from tests.tasks.monitoring_fixtures import NOW, observe, report
+from tests.factories import City
+from tests.tasks.monitoring_fixtures import NOW, login, observe, report
 
 HOUR = timedelta(hours=1)
 
