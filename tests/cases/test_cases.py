@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epicontrol.cases import service
-from epicontrol.cases.models import TRANSITIONS, CaseStatus
+from epicontrol.cases.models import TRANSITIONS, Case, CaseStatus
 from epicontrol.cases.schemas import CaseIn, StatusChange
 from epicontrol.core.errors import InvalidInput
 from epicontrol.core.models import AuditEntry
@@ -224,3 +224,60 @@ def test_every_write_is_audited(client: TestClient, city: City, db: Session) -> 
         .order_by(AuditEntry.id)
     ).all()
     assert actions == ["create", "status", "isolate"]
+
+
+def test_a_discarded_suspected_case_is_closed_and_the_resident_may_be_reported_again(
+    client: TestClient, city: City, db: Session
+) -> None:
+    headers = bearer(db, "epidemiologist")
+    case = _report(client, headers, city.residents["neighbour"])
+    url = f"/api/cases/{case['id']}/status"
+    discarded = client.post(url, json={"status": "discarded"}, headers=headers)
+    assert discarded.status_code == 200 and discarded.json()["status"] == "discarded"
+    closed = client.post(url, json={"status": "confirmed"}, headers=headers)
+    assert closed.status_code == 422
+    assert closed.json()["detail"].endswith("allowed: none (it is closed)")
+    _report(client, headers, city.residents["neighbour"])  # no longer an open case
+
+
+IMPOSSIBLE = [
+    ({"onset_date": "2026-02-13", "report_date": "2026-02-12"}, "after the report_date"),
+    ({"sampling_date": "2026-02-13", "report_date": "2026-02-12"}, "after the report_date"),
+    ({"onset_date": "2999-01-01"}, "onset_date 2999-01-01 is in the future"),
+    ({"report_date": "2999-01-01"}, "report_date 2999-01-01 is in the future"),
+    ({"onset_date": "2016-02-10"}, "before 2019-12-01"),
+    ({"isolated_at": "2999-01-01T00:00:00+08:00"}, "in the future"),
+]
+
+
+def test_impossible_dates_are_refused_and_nothing_is_stored(
+    client: TestClient, city: City, db: Session
+) -> None:
+    headers = bearer(db, "epidemiologist")
+    for fields, message in IMPOSSIBLE:
+        body = {"resident_id": city.residents["neighbour"], "onset_date": "2026-02-10", **fields}
+        response = client.post("/api/cases", json=body, headers=headers)
+        assert response.status_code == 422, fields
+        assert message in response.json()["detail"]
+    db.expire_all()
+    assert db.scalar(select(Case.id)) is None
+
+
+def test_correcting_the_onset_of_a_traced_case_queues_tracing(
+    client: TestClient, city: City, db: Session
+) -> None:
+    headers = bearer(db, "epidemiologist")
+    case = _report(client, headers, city.residents["neighbour"], status="confirmed")
+    db.expire_all()
+    [run] = db.scalars(select(TracingRun).where(TracingRun.case_id == case["id"]))
+    run.status = "done"
+    db.commit()
+    url = f"/api/cases/{case['id']}/dates"
+    wrong = client.post(url, json={"onset_date": "2999-01-01"}, headers=headers)
+    assert wrong.status_code == 422
+    moved = client.post(url, json={"onset_date": "2026-02-08"}, headers=headers)
+    assert moved.status_code == 200 and moved.json()["onset_date"] == "2026-02-08"
+    db.expire_all()
+    runs = db.scalars(select(TracingRun.reason).where(TracingRun.status == "queued")).all()
+    assert runs == ["dates corrected"]
+    assert client.post(url, json={"report_date": None}, headers=headers).status_code == 422
