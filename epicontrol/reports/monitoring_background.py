@@ -1,5 +1,5 @@
 """The serving process refreshes daily monitoring in a worker thread: observations from new
-contacts and arrivals, then follow-up-call tasks for non-reporters.
+contacts and arrivals, a first home visit for each, then follow-up calls for non-reporters.
 
 Why in the background and not on page load: a page that writes would make a GET slow and
 racy (two officers loading at once would both generate), and the arrivals query scans a day of
@@ -21,7 +21,7 @@ from epicontrol.cases.service import local_today
 from epicontrol.core.db import utcnow
 from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring import sync_observations
-from epicontrol.reports.monitoring_tasks import tasks_for_non_reporters
+from epicontrol.reports.monitoring_tasks import tasks_for_new_observations, tasks_for_non_reporters
 
 logger = logging.getLogger(__name__)
 SYSTEM_USER = "system:monitoring"
@@ -32,6 +32,7 @@ def refresh(db: Session, *, now: datetime) -> None:
     roots = db.scalars(select(Division).where(Division.parent_id.is_(None))).all()
     for root in roots:
         sync_observations(db, division=root, day=local_today(now), now=now)
+        tasks_for_new_observations(db, division=root, now=now, created_by=SYSTEM_USER)
         tasks_for_non_reporters(db, division=root, now=now, created_by=SYSTEM_USER)
 
 

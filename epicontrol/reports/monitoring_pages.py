@@ -96,12 +96,16 @@ def close_from_page(
 def refresh_from_page(
     db: DbSession, principal: Manager, division_id: Annotated[int | None, Form()] = None
 ) -> Response:
-    """The page's button: generate observations, then follow-up-call tasks for non-reporters."""
+    """The page's button: generate observations, a first visit for each new one, then
+    follow-up calls for non-reporters."""
     division = divisions.get_in_scope(
         db, principal=principal, division_id=division_id or principal.division_id
     )
     now = utcnow()
     monitoring.sync_observations(db, division=division, day=local_today(now), now=now)
+    monitoring_tasks.tasks_for_new_observations(
+        db, division=division, now=now, created_by=principal.username
+    )
     monitoring_tasks.tasks_for_non_reporters(
         db, division=division, now=now, created_by=principal.username
     )

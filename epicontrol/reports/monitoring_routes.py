@@ -5,6 +5,7 @@
 - GET  /api/monitoring/people                       people under observation by state (officers)
 - POST /api/monitoring/people/{resident_id}/close   end someone's observation, with a reason
 - POST /api/monitoring/observations/sync            generate observations for a division and day
+- POST /api/monitoring/visit-tasks                  a first home visit per new observation
 - POST /api/monitoring/non-reporter-tasks           follow-up-call tasks for non-reporters
 """
 
@@ -33,6 +34,7 @@ from epicontrol.reports.monitoring_schemas import (
     ObservationOut,
     SyncOut,
     TasksGeneratedOut,
+    VisitTasksOut,
 )
 
 router = APIRouter(tags=["monitoring"])
@@ -112,3 +114,15 @@ def non_reporter_tasks(
     return monitoring_tasks.tasks_for_non_reporters(
         db, division=division, now=utcnow(), created_by=principal.username
     )
+
+
+@router.post("/api/monitoring/visit-tasks")
+def visit_tasks(db: DbSession, principal: Manager, division_id: int | None = None) -> VisitTasksOut:
+    """A first door-to-door visit for each open observation of the division (one each)."""
+    division = divisions.get_in_scope(
+        db, principal=principal, division_id=division_id or principal.division_id
+    )
+    created = monitoring_tasks.tasks_for_new_observations(
+        db, division=division, now=utcnow(), created_by=principal.username
+    )
+    return VisitTasksOut(division_id=division.id, tasks_created=created)

@@ -51,3 +51,9 @@ SYMPTOMS: Mapping[str, str] = MappingProxyType(
 # Not epidemiology: how soon a grid worker should call a non-reporter. Within the same working
 # half-day, so a person flagged in the morning is reached before the evening report round.
 FOLLOW_UP_CALL_WITHIN = timedelta(hours=4)
+
+# NHC, "Community prevention and control plan for pneumonia caused by the novel coronavirus
+# (trial)" (新型冠状病毒感染的肺炎疫情社区防控工作方案（试行）, 25 January 2020): communities
+# manage by grid, register people arriving from affected areas and visit those under home
+# observation. Within a day of being put under observation is our reading of "promptly".
+FIRST_VISIT_WITHIN = timedelta(hours=24)

@@ -129,3 +129,10 @@ class TasksGeneratedOut(BaseModel):
     division_id: int
     non_reporters: int
     tasks_created: int
+
+
+class VisitTasksOut(BaseModel):
+    """First home visits made for people newly under observation."""
+
+    division_id: int
+    tasks_created: int

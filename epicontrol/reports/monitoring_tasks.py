@@ -1,4 +1,5 @@
-"""Non-reporters become follow-up-call tasks for the grid worker of their grid."""
+"""Grid-worker tasks from daily monitoring: a first home visit for everyone newly under
+observation, and a follow-up call for each non-reporter."""
 
 from __future__ import annotations
 
@@ -9,13 +10,23 @@ from sqlalchemy.orm import Session
 from epicontrol.cases.service import local_today
 from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring_models import MonitoringState
-from epicontrol.reports.monitoring_rules import FOLLOW_UP_CALL_WITHIN, NOT_REPORTING_AFTER
+from epicontrol.reports.monitoring_rules import (
+    FIRST_VISIT_WITHIN,
+    FOLLOW_UP_CALL_WITHIN,
+    NOT_REPORTING_AFTER,
+)
 from epicontrol.reports.monitoring_schemas import TasksGeneratedOut
 from epicontrol.reports.monitoring_states import people_in
 from epicontrol.tasks import service as tasks
 from epicontrol.tasks.models import TaskKind
 
 HOURS = int(NOT_REPORTING_AFTER.total_seconds() // 3600)
+
+VISIT_TITLES = {
+    "close_contact": "密接居家观察首次上门 First home visit: close contact under observation",
+    "secondary_contact": "次密接首次上门 First home visit: secondary contact under observation",
+    "risk_area_arrival": "风险地区来返人员上门登记 Home visit: arrival from a risk area",
+}
 
 
 def source_ref(resident_id: int, now: datetime) -> str:
@@ -54,3 +65,34 @@ def tasks_for_non_reporters(
     return TasksGeneratedOut(
         division_id=division.id, non_reporters=len(silent), tasks_created=created
     )
+
+
+def tasks_for_new_observations(
+    db: Session, *, division: Division, now: datetime, created_by: str
+) -> int:
+    """A first door-to-door visit, due within FIRST_VISIT_WITHIN, for every open observation
+    episode in the subtree; one per episode however often this runs. Returns tasks created."""
+    created = 0
+    for person in people_in(db, division=division, now=now):
+        if person.state == MonitoringState.CLOSED:
+            continue
+        for observation in person.observations:
+            if observation.closed_at is not None or observation.ends_on < local_today(now):
+                continue
+            label = VISIT_TITLES.get(observation.reason, VISIT_TITLES["close_contact"])
+            task = tasks.create(
+                db,
+                task=tasks.NewTask(
+                    kind=TaskKind.DOOR_TO_DOOR_VISIT,
+                    division_id=observation.division_id,
+                    resident_id=person.resident_id,
+                    household_id=person.household_id,
+                    title=label,
+                    due_at=observation.created_at + FIRST_VISIT_WITHIN,
+                    source_ref=f"observation_visit:{observation.id}",
+                ),
+                created_by=created_by,
+                now=now,
+            )
+            created += task is not None
+    return created

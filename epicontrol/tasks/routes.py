@@ -1,6 +1,7 @@
 """Grid-worker tasks: the API and the phone-first task list page.
 
 - GET  /api/tasks                      tasks of the caller's scope (status, mine)
+- POST /api/tasks                      an officer gives a grid a task by hand
 - GET  /api/tasks/{task_id}            one task
 - POST /api/tasks/{task_id}/complete   done, with notes
 - POST /api/tasks/{task_id}/cancel     cancelled, with a reason (officers)
@@ -23,7 +24,13 @@ from epicontrol.core.deps import DbSession, Purpose, require
 from epicontrol.core.policy import Permission, Role, is_allowed
 from epicontrol.tasks import service
 from epicontrol.tasks.models import TaskKind, TaskStatus
-from epicontrol.tasks.schemas import TaskCancellation, TaskCompletion, TaskOut, TasksOut
+from epicontrol.tasks.schemas import (
+    TaskCancellation,
+    TaskCompletion,
+    TaskIn,
+    TaskOut,
+    TasksOut,
+)
 from epicontrol.web.templating import render
 
 router = APIRouter()
@@ -55,6 +62,12 @@ def list_tasks(
     return service.list_visible(
         db, principal=principal, now=utcnow(), status=status, mine=mine, purpose=purpose
     )
+
+
+@router.post("/api/tasks", status_code=201, tags=["tasks"])
+def create_task(db: DbSession, principal: TaskWorker, data: TaskIn) -> TaskOut:
+    """A task for one grid in the caller's scope, assigned to that grid's worker."""
+    return service.create_by_hand(db, principal=principal, data=data, now=utcnow())
 
 
 @router.get("/api/tasks/{task_id}", tags=["tasks"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from epicontrol.tasks.models import TaskKind, TaskStatus
 
@@ -50,3 +50,16 @@ class TaskCancellation(BaseModel):
     """Why a task is no longer needed."""
 
     reason: str = Field(min_length=1, max_length=400)
+
+
+class TaskIn(BaseModel):
+    """A task an officer gives a grid by hand (a delivery to a quarantined household, say)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: TaskKind
+    division_id: int = Field(description="the grid; its grid worker gets the task")
+    resident_id: int | None = None
+    household_id: int | None = None
+    title: str = Field(min_length=1, max_length=200)
+    due_at: AwareDatetime

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core.models import AuditEntry, User
 from epicontrol.divisions.models import Division
-from epicontrol.reports.monitoring_tasks import tasks_for_non_reporters
+from epicontrol.reports.monitoring_models import ObservationReason
+from epicontrol.reports.monitoring_tasks import tasks_for_new_observations, tasks_for_non_reporters
 from epicontrol.tasks.models import GridTask, TaskKind
 from epicontrol.tasks.service import NewTask, create
 from tests.factories import City
@@ -69,7 +70,8 @@ def test_officer_button_generates_tasks_once(client: TestClient, db: Session, ci
         follow_redirects=False,
     )
     assert page.status_code == 303
-    assert len(_tasks(db)) == 1
+    # The refresh adds the first home visit of the observation; the call is not repeated.
+    assert sorted(t.kind for t in _tasks(db)) == ["door_to_door_visit", "follow_up_call"]
 
 
 def _task(db: Session, city: City, grid: str, resident: str, due_in: timedelta) -> int:
@@ -166,3 +168,51 @@ def test_task_page_highlights_overdue_and_completes_in_place(
     assert fragment.text.lstrip().startswith("{#") is False
     assert f'id="task-{late}" data-task="{late}" data-status="done"' in fragment.text
     assert "<html" not in fragment.text and "已上门 visited" in fragment.text
+
+
+def test_each_new_observation_gets_one_first_home_visit(db: Session, city: City) -> None:
+    arrival = observe(
+        db, city, "wang_father", since=NOW - 2 * HOUR, reason=ObservationReason.RISK_AREA_ARRIVAL
+    )
+    observe(db, city, "neighbour", since=NOW - 2 * HOUR)
+    ended = observe(db, city, "wang_mother", since=NOW - timedelta(days=20))
+    db.commit()
+    root = db.get_one(Division, city.divisions["city"])
+
+    assert tasks_for_new_observations(db, division=root, now=NOW, created_by="system") == 2
+    assert tasks_for_new_observations(db, division=root, now=NOW + HOUR, created_by="x") == 0
+    db.commit()
+
+    tasks = _tasks(db)
+    assert {t.kind for t in tasks} == {"door_to_door_visit"}
+    assert ended.resident_id not in {t.resident_id for t in tasks}
+    [visit] = [t for t in tasks if t.source_ref == f"observation_visit:{arrival.id}"]
+    assert visit.due_at == NOW - 2 * HOUR + 24 * HOUR
+    assert "风险地区" in visit.title
+
+
+def test_officer_gives_a_grid_a_delivery_task(client: TestClient, db: Session, city: City) -> None:
+    officer = login(client, "officer_m1")
+    body = {
+        "kind": "delivery",
+        "division_id": city.divisions["g1"],
+        "household_id": city.households["h1"],
+        "title": "送菜上门 Deliver groceries",
+        "due_at": (datetime.now(UTC) + 6 * HOUR).isoformat(),
+    }
+    made = client.post("/api/tasks", json=body, headers=officer)
+    assert made.status_code == 201, made.text
+    assert made.json()["assignee"] == "gridworker_g1" and made.json()["kind"] == "delivery"
+
+    refused = [
+        ({**body, "division_id": city.divisions["m1"]}, officer, 422),  # not a grid
+        ({**body, "household_id": city.households["h3"]}, officer, 422),  # lives in g3
+        ({**body, "due_at": "2020-02-10T10:00:00"}, officer, 422),  # no time zone
+        ({**body, "kind": "party"}, officer, 422),
+        ({**body, "division_id": city.divisions["g4"]}, officer, 403),  # outside m1
+        (body, login(client, "gridworker_g1"), 403),
+    ]
+    for bad, headers, status in refused:
+        response = client.post("/api/tasks", json=bad, headers=headers)
+        assert response.status_code == status, (bad, response.text)
+    assert len(_tasks(db)) == 1
