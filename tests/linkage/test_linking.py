@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 from epicontrol.cases.linkage import intake, service
 from epicontrol.cases.linkage.models import LinkagePair, LinkageRecord, PairState, RecordStatus
 from epicontrol.core.auth import Principal
-from epicontrol.core.crypto import PersonalDataVault
+from epicontrol.core.crypto import PersonalDataVault, mask_name
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import load_principal
 from epicontrol.core.models import AuditEntry, User
-from tests.factories import City
+from epicontrol.people.models import Resident
+from tests.factories import City, resident_id
 from tests.linkage.conftest import Person
 
 
@@ -152,3 +153,47 @@ def test_residents_outside_the_runners_scope_are_not_candidates(
     assert record.resident_id is None
     assert record.status == RecordStatus.UNMATCHED.value
     assert db.scalar(select(LinkagePair.id).where(LinkagePair.state == PairState.REVIEW)) is None
+
+
+def test_two_near_certain_candidates_go_to_review_not_auto_link(
+    db: Session, city: City, vault: PersonalDataVault, register: dict[str, Person]
+) -> None:
+    # Twins: same birth date, family name and the parents' phone; given names one character
+    # apart. A record without an ID number fits both well; a person must choose.
+    twins = []
+    for sequence, name in ((201, "赵浩宇"), (203, "赵浩轩")):
+        number = resident_id("410102", "20180606", sequence)
+        twin = Resident(
+            division_id=city.divisions["g2"],
+            id_number_hash=vault.lookup_hash("id", number),
+            id_number_enc=vault.encrypt(number),
+            name_enc=vault.encrypt(name),
+            name_masked=mask_name(name),
+            phone_hash=vault.lookup_hash("phone", "13912340000"),
+            phone_enc=vault.encrypt("13912340000"),
+            sex="M",
+            birth_year=2018,
+        )
+        db.add(twin)
+        db.flush()
+        twins.append(twin.id)
+    db.commit()
+    [record] = enqueue_and_run(
+        db,
+        city,
+        vault,
+        [
+            {
+                "source_ref": "twin",
+                "name": "赵浩宇",
+                "phone": "13912340000",
+                "birth_date": "2018-06-06",
+                "sex": "男",
+            }
+        ],
+    )
+    db.refresh(record)
+    assert (record.status, record.resident_id) == (RecordStatus.REVIEW.value, None)
+    pairs = db.scalars(select(LinkagePair).where(LinkagePair.record_id == record.id)).all()
+    assert sorted(p.resident_id for p in pairs) == sorted(twins)
+    assert all(p.state == PairState.REVIEW.value for p in pairs)

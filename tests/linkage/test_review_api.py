@@ -107,7 +107,14 @@ def test_reject_from_the_page_leaves_the_record_unmatched(
 ) -> None:
     extra = register["extra9"]
     headers = login(client, "epidemiologist")
-    assert upload(client, headers, csv_of(f"p-1,{extra.name},,,,1999-09-09")).status_code == 201
+    sent = client.post(
+        "/linkage/upload",
+        files={"file": ("p.csv", csv_of(f"p-1,{extra.name},,,,1999-09-09"), "text/csv")},
+        data={"source": "inspection"},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert (sent.status_code, sent.headers["location"]) == (303, "/linkage/review?stored=1")
     assert client.post("/linkage/run", headers=headers, follow_redirects=False).status_code == 303
     [pair] = client.get("/api/linkage/review", headers=headers).json()
     answer = client.post(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import jinja2
 from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
@@ -108,16 +108,23 @@ def decide(pair_id: int, decision: DecisionIn, db: DbSession, principal: Reviewe
 
 
 @router.get("/linkage/review", include_in_schema=False)
-def review_page(request: Request, db: DbSession, principal: Reviewer, vault: Vault) -> Response:
+def review_page(
+    request: Request,
+    db: DbSession,
+    principal: Reviewer,
+    vault: Vault,
+    stored: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
     """The clerical review queue (人工复核): each pair with its waterfall, accept or reject."""
-    context = {
+    context: dict[str, Any] = {
+        "principal": principal,
+        "stored": stored,
         "pairs": service.review_queue(db, principal=principal, vault=vault, limit=50),
         "auto_link": rules.AUTO_LINK_PROBABILITY,
         "review": rules.REVIEW_PROBABILITY,
         "sources": rules.SOURCES,
         "pending": len(service.list_records(db, principal=principal, status=RecordStatus.PENDING)),
     }
-    context["principal"] = principal
     return _TEMPLATES.TemplateResponse(request, "linkage_review.html", context)
 
 
@@ -133,6 +140,17 @@ def review_decision(
         db, principal=principal, pair_id=pair_id, accept=decision == "accept", now=utcnow()
     )
     return RedirectResponse("/linkage/review", status_code=303)
+
+
+@router.post("/linkage/upload", include_in_schema=False)
+def upload_from_page(
+    file: UploadFile, source: Source, db: DbSession, principal: Reviewer, vault: Vault
+) -> Response:
+    """Upload a CSV from the review page (all rows or none); back to the queue."""
+    stored = intake.upload(
+        db, principal=principal, source=source, data=_read_limited(file), vault=vault
+    )
+    return RedirectResponse(f"/linkage/review?stored={len(stored)}", status_code=303)
 
 
 @router.post("/linkage/run", include_in_schema=False)

@@ -324,7 +324,10 @@ def review_queue(
             action="decrypt",
             entity="linkage_pair",
             purpose="clerical review",
-            detail={"pairs": [item.id for item in items]},
+            detail={
+                "pairs": [item.id for item in items],
+                "residents": sorted({item.resident_id for item in items}),
+            },
         )
     return items
 
