@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases import rules, service
+from epicontrol.cases import clinic_cases, rules, service
 from epicontrol.cases.clinic_schemas import (
     RegistrationIdentityOut,
     RegistrationIn,
@@ -23,13 +23,9 @@ from epicontrol.cases.clinic_schemas import (
     TestResult,
 )
 from epicontrol.cases.models import (
-    OPEN_STATUSES,
-    Case,
-    CaseStatus,
     ClinicRegistration,
     RegistrationStatus,
 )
-from epicontrol.cases.schemas import CaseIn, StatusChange
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import (
@@ -38,6 +34,7 @@ from epicontrol.core.crypto import (
     normalise_phone,
     parse_resident_id,
 )
+from epicontrol.core.db import utcnow
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from epicontrol.divisions.models import Division
 from epicontrol.people.models import Resident
@@ -339,62 +336,7 @@ def record_result(
     db.flush()
     if registration.resident_id is None:
         return Outcome(registration)  # integration point (linkage): the case follows the link
-    return Outcome(registration, _apply_result(db, principal, registration, now))
-
-
-def is_symptomatic(registration: ClinicRegistration) -> bool:
-    """Symptoms told, or a fever measured at triage."""
-    fever = registration.temperature is not None and (
-        registration.temperature >= rules.FEVER_THRESHOLD_CELSIUS
-    )
-    return bool(registration.symptoms) or fever
-
-
-def _apply_result(
-    db: Session, actor: Principal | str, registration: ClinicRegistration, now: datetime
-) -> service.CaseChange | None:
-    """The case write a linked registration's result calls for (None if none)."""
-    assert registration.resident_id is not None and registration.sampled_at is not None
-    assert registration.result_at is not None
-    case = db.scalar(
-        select(Case).where(
-            Case.resident_id == registration.resident_id,
-            Case.status.in_([s.value for s in OPEN_STATUSES]),
-        )
-    )
-    sampling = service.local_today(registration.sampled_at)
-    if registration.result == TestResult.NEGATIVE.value:
-        if case is None or case.status != CaseStatus.SUSPECTED.value:
-            return None
-        registration.case_id = case.id
-        discard = StatusChange(status=CaseStatus.DISCARDED)
-        return service.move(db, actor=actor, case=case, change=discard, now=now)
-    symptomatic = is_symptomatic(registration)
-    status = CaseStatus.CONFIRMED if symptomatic else CaseStatus.ASYMPTOMATIC
-    onset = registration.onset_date if symptomatic else None
-    if case is None:
-        resident = db.get(Resident, registration.resident_id)
-        assert resident is not None  # a foreign key
-        data = CaseIn(
-            resident_id=resident.id,
-            status=status,
-            onset_date=onset,
-            sampling_date=sampling,
-            report_date=service.local_today(registration.result_at),
-        )
-        change = service.open_case(
-            db, actor=actor, resident=resident, data=data, now=now, purpose="fever clinic result"
-        )
-    elif case.status == CaseStatus.SUSPECTED.value or (
-        case.status == CaseStatus.ASYMPTOMATIC.value and symptomatic
-    ):
-        move = StatusChange(status=status, onset_date=onset, sampling_date=sampling)
-        change = service.move(db, actor=actor, case=case, change=move, now=now)
-    else:
-        change = service.CaseChange(case)  # already an infection: the result joins it
-    registration.case_id = change.case.id
-    db.flush()
-    return change
+    return Outcome(registration, clinic_cases.apply_result(db, principal, registration, now))
 
 
 def unlinked_registrations(
@@ -426,8 +368,6 @@ def link_registration(
     """Link a registration to a resident (record linkage decided they are the same person).
     A result already recorded takes effect now: a positive one opens or confirms the case,
     and the caller hands Outcome.change to tracing (tracing.background.after_case_change)."""
-    from epicontrol.core.db import utcnow
-
     moment = now or utcnow()
     registration = db.get(ClinicRegistration, registration_id)
     if registration is None:
@@ -456,4 +396,4 @@ def link_registration(
     db.flush()
     if registration.result is None:
         return Outcome(registration)
-    return Outcome(registration, _apply_result(db, actor, registration, moment))
+    return Outcome(registration, clinic_cases.apply_result(db, actor, registration, moment))
