@@ -12,6 +12,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from epicontrol.cases.models import Case, CaseStatus
 from epicontrol.cases.service import local_today
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
@@ -33,6 +34,11 @@ from epicontrol.tracing.models import Contact
 # Arrivals of the day before are looked at again: a checkpoint offline at midnight uploads its
 # records late, and a run just after midnight would otherwise never see them.
 ARRIVAL_CATCH_UP_DAYS = 1
+SYSTEM_ACTOR = "system:monitoring"
+# A contact who is found infected leaves observation for isolation and treatment (Sara Alert
+# moves such a monitoree from the exposure to the isolation workflow). A suspected case stays:
+# a suspected case may be ruled out and go back to observation.
+INFECTED = (CaseStatus.CONFIRMED.value, CaseStatus.ASYMPTOMATIC.value)
 REASON_BY_DEGREE = {1: ObservationReason.CLOSE_CONTACT, 2: ObservationReason.SECONDARY_CONTACT}
 
 
@@ -81,13 +87,60 @@ def sync_observations(db: Session, *, division: Division, day: date, now: dateti
             )
         )
     db.flush()
+    closed = close_ended(db, division=division, day=day, now=now)
     return SyncOut(
         division_id=division.id,
         day=day,
         observations_created=created,
         observations_extended=extended,
         sources_added=len(candidates),
+        observations_closed=closed,
     )
+
+
+def close_ended(db: Session, *, division: Division, day: date, now: datetime) -> int:
+    """Close open episodes in the subtree whose person became a case (confirmed or
+    asymptomatic: isolated and treated, no longer observed), or whose every source is a contact
+    a later tracing run withdrew. Returns how many were closed."""
+    rows = db.execute(
+        select(Observation, ObservationSource.source_kind, Contact.withdrawn_at)
+        .join(Division, Division.id == Observation.division_id)
+        .join(ObservationSource, ObservationSource.observation_id == Observation.id)
+        .outerjoin(Contact, _contact_source())
+        .where(
+            Division.path.startswith(division.path, autoescape=True),
+            Observation.closed_at.is_(None),
+            Observation.ends_on >= day,
+        )
+    ).all()
+    withdrawn: dict[int, bool] = {}
+    episodes: dict[int, Observation] = {}
+    for observation, kind, withdrawn_at in rows:
+        episodes[observation.id] = observation
+        gone = kind == SourceKind.CONTACT.value and withdrawn_at is not None
+        withdrawn[observation.id] = withdrawn.get(observation.id, True) and gone
+    infected = _infected(db, {o.resident_id for o in episodes.values()})
+    closed = 0
+    for observation in episodes.values():
+        if observation.resident_id in infected:
+            reason = "确诊或无症状感染 became a case: isolated and treated"
+        elif withdrawn[observation.id]:
+            reason = "追踪复核撤销 contact withdrawn by a later tracing run"
+        else:
+            continue
+        observation.closed_at, observation.closed_by = now, SYSTEM_ACTOR
+        observation.close_reason = reason
+        audit.record(
+            db,
+            actor=SYSTEM_ACTOR,
+            action="close",
+            entity="observation",
+            entity_id=observation.resident_id,
+            purpose="daily monitoring",
+            detail={"observations": [observation.id], "reason": reason},
+        )
+        closed += 1
+    return closed
 
 
 def contact_candidates(db: Session, division: Division, day: date) -> list[Candidate]:
@@ -212,6 +265,28 @@ def _source_is(kind: SourceKind, source_id: Any) -> ColumnElement[bool]:
     return and_(
         ObservationSource.source_kind == kind.value, ObservationSource.source_id == source_id
     )
+
+
+def _contact_source() -> ColumnElement[bool]:
+    return and_(
+        ObservationSource.source_kind == SourceKind.CONTACT.value,
+        Contact.id == ObservationSource.source_id,
+    )
+
+
+def _infected(db: Session, resident_ids: set[int]) -> set[int]:
+    """Those of the residents who are now a confirmed or asymptomatic case."""
+    ids = sorted(resident_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            db.scalars(
+                select(Case.resident_id).where(
+                    Case.resident_id.in_(ids[start : start + 500]), Case.status.in_(INFECTED)
+                )
+            )
+        )
+    return found
 
 
 def _open_episodes(

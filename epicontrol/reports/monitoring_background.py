@@ -20,11 +20,10 @@ from sqlalchemy.orm import Session
 from epicontrol.cases.service import local_today
 from epicontrol.core.db import utcnow
 from epicontrol.divisions.models import Division
-from epicontrol.reports.monitoring import sync_observations
+from epicontrol.reports.monitoring import SYSTEM_ACTOR, sync_observations
 from epicontrol.reports.monitoring_tasks import tasks_for_new_observations, tasks_for_non_reporters
 
 logger = logging.getLogger(__name__)
-SYSTEM_USER = "system:monitoring"
 
 
 def refresh(db: Session, *, now: datetime) -> None:
@@ -32,8 +31,8 @@ def refresh(db: Session, *, now: datetime) -> None:
     roots = db.scalars(select(Division).where(Division.parent_id.is_(None))).all()
     for root in roots:
         sync_observations(db, division=root, day=local_today(now), now=now)
-        tasks_for_new_observations(db, division=root, now=now, created_by=SYSTEM_USER)
-        tasks_for_non_reporters(db, division=root, now=now, created_by=SYSTEM_USER)
+        tasks_for_new_observations(db, division=root, now=now, created_by=SYSTEM_ACTOR)
+        tasks_for_non_reporters(db, division=root, now=now, created_by=SYSTEM_ACTOR)
 
 
 class MonitoringWorker:

@@ -121,6 +121,9 @@ class SyncOut(BaseModel):
     observations_created: int
     observations_extended: int
     sources_added: int
+    observations_closed: int = Field(
+        default=0, description="closed because the person became a case or was withdrawn"
+    )
 
 
 class TasksGeneratedOut(BaseModel):

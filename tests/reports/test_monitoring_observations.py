@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from epicontrol.cases.models import Case
 from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring import sync_observations
 from epicontrol.reports.monitoring_models import Observation, ObservationSource
@@ -151,3 +152,32 @@ def test_a_closed_observation_is_not_reopened_by_the_same_contact(db: Session, c
 
     assert _sync(db, city, now=NOW + timedelta(hours=2)).observations_created == 0
     assert len(_observations(db)) == 1
+
+
+def test_observation_closes_when_the_person_becomes_a_case_or_the_contact_is_withdrawn(
+    db: Session, city: City
+) -> None:
+    add_contact(db, city, "wang_father", last_exposure_at=NOW - timedelta(days=2), found_at=NOW)
+    withdrawn = add_contact(
+        db, city, "neighbour", last_exposure_at=NOW - timedelta(days=2), found_at=NOW
+    )
+    add_contact(db, city, "wang_mother", last_exposure_at=NOW - timedelta(days=2), found_at=NOW)
+    db.commit()
+    assert _sync(db, city).observations_created == 3
+    add_case(db, city, "wang_father")  # confirmed
+    suspected = add_case(db, city, "wang_mother")
+    db.get_one(Case, suspected[0]).status = "suspected"  # may yet be ruled out: still observed
+    withdrawn.withdrawn_at = NOW + timedelta(hours=1)
+    db.commit()
+
+    result = _sync(db, city, now=NOW + timedelta(hours=2))
+
+    assert result.observations_closed == 2
+    by_resident = {o.resident_id: o for o in _observations(db)}
+    father = by_resident[city.residents["wang_father"]]
+    assert father.closed_by == "system:monitoring" and "became a case" in (
+        father.close_reason or ""
+    )
+    assert "withdrawn" in (by_resident[city.residents["neighbour"]].close_reason or "")
+    assert by_resident[city.residents["wang_mother"]].closed_at is None
+    assert _sync(db, city, now=NOW + timedelta(hours=3)).observations_closed == 0
