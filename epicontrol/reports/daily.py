@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.service import local_today
@@ -51,13 +52,26 @@ def submit(
     ).all()
     if not any(is_open(o, today) for o in observations):
         raise Conflict("you are not under daily observation today, so there is nothing to report")
-    report = db.scalar(
-        select(DailyReport).where(DailyReport.resident_id == resident_id, DailyReport.day == today)
-    )
+    report = _todays(db, resident_id, today)
     replaced = report is not None
     if report is None:
-        report = DailyReport(resident_id=resident_id, day=today, submissions=0)
-        db.add(report)
+        report = DailyReport(
+            resident_id=resident_id,
+            day=today,
+            submissions=0,
+            temperature=data.temperature,
+            is_symptomatic=False,
+            is_at_home=data.is_at_home,
+        )
+        try:
+            # Two submissions at the same moment (a double tap): the second updates the first.
+            with db.begin_nested():
+                db.add(report)
+                db.flush()
+        except IntegrityError:
+            report = _todays(db, resident_id, today)
+            replaced = True
+            assert report is not None
     report.temperature = data.temperature
     report.symptoms = ",".join(data.symptoms)
     report.is_symptomatic = bool(data.symptoms) or data.temperature >= FEVER_CELSIUS
@@ -76,6 +90,12 @@ def submit(
         detail={"day": today.isoformat(), "replaced": replaced},
     )
     return DailyReportOut.model_validate(report)
+
+
+def _todays(db: Session, resident_id: int, today: date) -> DailyReport | None:
+    return db.scalar(
+        select(DailyReport).where(DailyReport.resident_id == resident_id, DailyReport.day == today)
+    )
 
 
 def mine(db: Session, *, principal: Principal, now: datetime) -> MyMonitoringOut:
