@@ -9,7 +9,7 @@ The cache never serves a status the rules no longer give for longer than a poll 
   (`computed_at`, indexed) and drops those;
 - an entry is dropped when its status reaches `changes_at` (the next expiry), and in any case
   after MAX_AGE_SECONDS.
-Callers are cached by their token for as long as it stays valid (at most MAX_AGE_SECONDS).
+Callers are cached by their token while it stays valid (at most CALLER_MAX_AGE_SECONDS).
 Anything unusual (no token, a staff login, an error) goes to the ordinary route, which answers
 it exactly as before.
 """
@@ -38,7 +38,11 @@ from epicontrol.health_code.models import RiskStatus
 from epicontrol.health_code.status_routes import MY_STATUS_PATH
 
 logger = logging.getLogger(__name__)
-MAX_AGE_SECONDS = 30.0
+# Safety nets only (the poll is what keeps answers current): an answer is dropped after
+# MAX_AGE_SECONDS whatever happens; a caller's token and role are checked again after
+# CALLER_MAX_AGE_SECONDS (a deactivated login keeps reading its own status that long at most).
+MAX_AGE_SECONDS = 600.0
+CALLER_MAX_AGE_SECONDS = 60.0
 POLL_SECONDS = 0.2
 MAX_ENTRIES = 500_000
 # A status recomputed this long before its transaction committed is still seen by the poll.
@@ -146,8 +150,10 @@ def _fill(state: Any, cache: StatusCache, token: str) -> bytes | None:
     user_id = read_token(settings.secret_key, token, max_age)
     if user_id is None:
         return None
-    # Cached only while the token has MAX_AGE_SECONDS of life left: it never outlives it.
-    long_lived = read_token(settings.secret_key, token, max(1, int(max_age - MAX_AGE_SECONDS)))
+    # Cached only while the token has that long to live: the cache never outlives a token.
+    long_lived = read_token(
+        settings.secret_key, token, max(1, int(max_age - CALLER_MAX_AGE_SECONDS))
+    )
     with state.sessions() as db:
         principal = load_principal(db, user_id)
         if principal is None or principal.resident_id is None:
@@ -160,7 +166,7 @@ def _fill(state: Any, cache: StatusCache, token: str) -> bytes | None:
     changes_at = out.changes_at.timestamp() if out.changes_at else float("inf")
     if long_lived is not None:
         entry = _Entry(body, time.monotonic() + MAX_AGE_SECONDS, changes_at)
-        cache.keep(token, principal.resident_id, entry, version, MAX_AGE_SECONDS)
+        cache.keep(token, principal.resident_id, entry, version, CALLER_MAX_AGE_SECONDS)
     return body
 
 

@@ -90,7 +90,7 @@ def recompute(
     ids = sorted(computed)
     # The status row first: its upsert locks the resident's row on PostgreSQL, so two
     # transactions recomputing one resident write their evidence one after the other.
-    _upsert_statuses(db, [computed[r] for r in ids], now)
+    _upsert_statuses(db, [computed[r] for r in ids])
     for chunk in chunks(ids):
         db.execute(delete(_evidence).where(_evidence.c.resident_id.in_(chunk)))
     rows = [
@@ -114,7 +114,8 @@ def recompute(
     return computed
 
 
-def _upsert_statuses(db: Session, computed: list[Computed], now: datetime) -> None:
+def _upsert_statuses(db: Session, computed: list[Computed]) -> None:
+    written_at = utcnow()
     from sqlalchemy.dialects import postgresql, sqlite
 
     is_postgresql = db.get_bind().dialect.name == "postgresql"
@@ -124,7 +125,9 @@ def _upsert_statuses(db: Session, computed: list[Computed], now: datetime) -> No
             "resident_id": item.resident_id,
             "colour": item.colour.label,
             "reason": item.reason,
-            "computed_at": now,
+            # The wall clock at writing, not the rules' `now`: caches poll for rows written
+            # lately (fast_path.py), so the stamp must be close to the commit.
+            "computed_at": written_at,
             "changes_at": item.changes_at,
         }
         for item in computed

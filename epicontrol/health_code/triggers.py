@@ -155,17 +155,26 @@ def arrivals_from(
     return sorted(found)
 
 
-def sweep(db: Session, *, now: datetime, last: datetime | None, rules: RiskRules) -> int:
-    """One pass: statuses past their `changes_at`, and residents whose arrival from a risk area
-    was received since `last` (arrivals come as Core inserts no session event sees; the first
-    pass takes the whole window). Returns how many residents it recomputed."""
+def sweep(
+    db: Session, *, now: datetime, last: datetime | None, rules: RiskRules, chunk: int = 1000
+) -> int:
+    """One pass: residents whose arrival from a risk area was received since `last` (arrivals
+    come as Core inserts no session event sees; the first pass takes the whole window), then
+    statuses past their `changes_at`. Commits every `chunk` residents (pass a session of its
+    own) so no transaction runs long. Returns how many residents it recomputed."""
     today = now.date() + timedelta(days=1)  # a local day may be ahead of the UTC one
     areas = set(db.scalars(select(RiskArea.region_code).where(RiskArea.starts_on <= today)))
     arrived = arrivals_from(db, areas, now=now, rules=rules, received_after=last) if areas else []
-    todo = sorted(set(arrived) | set(status.stale_residents(db, now=now)))
-    if todo:
-        status.recompute(db, todo, now=now, rules=rules)
-    return len(todo)
+    done = 0
+    for start in range(0, len(arrived), chunk):
+        status.recompute(db, arrived[start : start + chunk], now=now, rules=rules)
+        db.commit()
+        done += len(arrived[start : start + chunk])
+    while stale := status.stale_residents(db, now=now, limit=chunk):
+        status.recompute(db, stale, now=now, rules=rules)
+        db.commit()
+        done += len(stale)
+    return done
 
 
 class RiskStatusSweeper:
@@ -195,7 +204,6 @@ class RiskStatusSweeper:
             try:
                 with self.sessions() as db:
                     sweep(db, now=now, last=self.last, rules=self.rules)
-                    db.commit()
                 self.last = now
             except Exception:  # a failed pass is retried at the next interval
                 logger.exception("risk-status sweep failed")
