@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from epicontrol.cases.service import LOCAL_TIME
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, SettingsDep, Vault, optional_principal, require
@@ -147,6 +148,7 @@ def queue_page(
         "outcomes": list(TipOutcome),
         "transitions": TIP_TRANSITIONS,
         "labels": LABELS,
+        "time_zone": LOCAL_TIME,
     }
     response = render(request, "tips_queue.html", context)
     response.headers.update(NO_STORE)
@@ -163,9 +165,11 @@ def tip_page(
     )
     context = {
         "tip": tip,
+        "statuses": list(TipStatus),
         "outcomes": list(TipOutcome),
         "transitions": TIP_TRANSITIONS,
         "labels": LABELS,
+        "time_zone": LOCAL_TIME,
     }
     response = render(request, "tips_detail.html", context)
     response.headers.update(NO_STORE)
