@@ -148,6 +148,9 @@ def test_clinic_staff_register_a_patient_and_record_a_positive_result(
 
 
 def test_pages_need_the_right_role(client: TestClient, city: City, db: Session) -> None:
+    case_id = _case(client, db, city.residents["neighbour"])
+    read_only = client.get(f"/cases/{case_id}", headers=bearer(db, "commander"))
+    assert read_only.status_code == 200 and "exposure_summary" not in read_only.text
     assert client.get("/fever-clinic", headers=bearer(db, "officer_m1")).status_code == 403
     assert client.get("/cases", headers=bearer(db, "gridworker_g1")).status_code == 403
     anonymous = client.get("/cases", headers={"Accept": "text/html"}, follow_redirects=False)
