@@ -55,7 +55,8 @@ class DuckDBEngine(Engine):
         if kind == "arrow":
             self.connection.unregister(name)
         elif kind is not None:
-            drop = exp.Drop(this=exp.to_table(name), kind=kind, exists=True)
+            # sqlglot 30 names the dropped relations in `tables` (`this` renders nothing).
+            drop = exp.Drop(tables=[exp.to_table(name)], kind=kind, exists=True)
             self.connection.execute(self.sql(drop))
 
     def register(self, name: str, table: pa.Table) -> None:
