@@ -260,3 +260,20 @@ def test_clearing_is_scoped_and_needs_the_monitoring_permission(
         )
     ).all()
     assert "officer_m3" in denials
+
+
+def test_fever_self_check_turns_risk_status_yellow_until_cleared(
+    client: TestClient, city: City
+) -> None:
+    """The contract with risk status (health_code): a fever here is evidence until cleared."""
+    wang = login(client, "resident_wang")
+    check_id = _fever_check(client)
+    status = client.get("/api/risk-status/me", headers=wang).json()
+    assert status["colour"] == "yellow", status
+    assert [(e["source_table"], e["source_id"]) for e in status["evidence"] if e["counts"]] == [
+        ("self_checks", check_id)
+    ]
+    note = {"note": "发热门诊排除 ruled out at the fever clinic"}
+    officer = login(client, "officer_m1")
+    assert client.post(f"/api/self-checks/{check_id}/clear", json=note, headers=officer).is_success
+    assert client.get("/api/risk-status/me", headers=wang).json()["colour"] == "green"
