@@ -31,7 +31,7 @@ from epicontrol.cases.linkage import intake, rules, service
 from epicontrol.cases.linkage.models import LinkagePair, LinkageRecord, PairState
 from epicontrol.core import migrate
 from epicontrol.core.auth import Principal
-from epicontrol.core.crypto import mask_name, vault_for
+from epicontrol.core.crypto import id_check_char, mask_name, vault_for
 from epicontrol.core.db import engine_for, session_factory, utcnow
 from epicontrol.core.models import User
 from epicontrol.core.policy import Role
@@ -182,6 +182,36 @@ def corrupt(rng: np.random.Generator, name: str, number: str, phone: str) -> tup
     return record, slips
 
 
+def make_strangers(
+    rng: np.random.Generator, people: dict[str, np.ndarray], count: int
+) -> dict[str, np.ndarray]:
+    """People not in the register, a third of each kind: from another province; kin of a
+    resident (same family name and mobile: a household phone); born the same day in the same
+    county with the same family name (IDs two digits apart)."""
+    far = build_register(np.random.default_rng(int(rng.integers(1 << 30))), count)
+    taken = set(people["id"].tolist())
+    ids, names_, phones = [], [], []
+    for n in range(count):
+        row = int(rng.integers(len(people["id"])))
+        number, name = str(people["id"][row]), str(people["name"][row])
+        given = str(far["name"][n])[1:]
+        if n % 3 == 0:
+            first17, name = "43" + str(far["id"][n])[2:17], str(far["name"][n])
+            phone = str(far["phone"][n])
+        else:
+            birth = number[6:14] if n % 3 == 2 else str(far["id"][n])[6:14]
+            sequence = (int(number[14:17]) + 2 * int(rng.integers(1, 40))) % 1000
+            first17, name = f"{number[:6]}{birth}{sequence:03d}", name[0] + given
+            phone = str(people["phone"][row]) if n % 3 == 1 else str(far["phone"][n])
+        full = first17 + id_check_char(first17)
+        if full in taken:
+            full = "43" + full[2:17] + id_check_char("43" + full[2:17])
+        ids.append(full)
+        names_.append(name)
+        phones.append(phone)
+    return {"id": np.array(ids), "name": np.array(names_), "phone": np.array(phones)}
+
+
 def make_records(
     rng: np.random.Generator,
     people: dict[str, np.ndarray],
@@ -212,34 +242,35 @@ def make_records(
     return records, [truths[i] for i in order.tolist()]
 
 
-def evaluate(db_url: str, ids: list[int], truths: list[Truth]) -> dict[str, float]:
-    """Precision and recall of the stored links against the truth."""
+def evaluate(db_url: str, ids: list[int], truths: list[Truth]) -> tuple[dict, list, list]:
+    """Precision and recall of the stored links against the truth; recall by kind of slip;
+    precision and recall of the best stored candidate at other auto-link thresholds."""
     truth_of = dict(zip(ids, truths, strict=True))
     with session_factory(engine_for(db_url))() as db:
         records = {r.id: r for r in db.scalars(select(LinkageRecord))}
-        review: dict[int, list[LinkagePair]] = {}
-        for pair in db.scalars(
-            select(LinkagePair).where(LinkagePair.state == PairState.REVIEW.value)
-        ):
-            review.setdefault(pair.record_id, []).append(pair)
+        candidates: dict[int, list[LinkagePair]] = {}
+        for pair in db.scalars(select(LinkagePair)):
+            candidates.setdefault(pair.record_id, []).append(pair)
+    review = {
+        rid: [p for p in pairs if p.state == PairState.REVIEW.value]
+        for rid, pairs in candidates.items()
+        if records[rid].status == "review"
+    }
     matchable = sum(1 for t in truths if t.resident_id is not None)
     auto = [(r, truth_of[r.id]) for r in records.values() if r.linked_by == "auto"]
     auto_right = sum(1 for r, t in auto if r.resident_id == t.resident_id)
-    top_review = {
-        rid: max(pairs, key=lambda p: p.match_probability) for rid, pairs in review.items()
-    }
+    top = {rid: max(pairs, key=lambda p: p.match_probability) for rid, pairs in review.items()}
     review_right_top = sum(
-        1 for rid, p in top_review.items() if p.resident_id == truth_of[rid].resident_id
+        1 for rid, p in top.items() if p.resident_id == truth_of[rid].resident_id
     )
-    found_in_review = sum(
-        1
-        for rid, pairs in review.items()
-        if any(p.resident_id == truth_of[rid].resident_id for p in pairs)
-    )
-    strangers_linked = sum(1 for r, t in auto if t.resident_id is None)
-    strangers_queued = sum(1 for rid in review if truth_of[rid].resident_id is None)
-    return {
-        "records": len(records),
+
+    def found(rid: int) -> tuple[bool, bool]:
+        record, truth = records[rid], truth_of[rid]
+        is_auto = record.linked_by == "auto" and record.resident_id == truth.resident_id
+        queued = any(p.resident_id == truth.resident_id for p in review.get(rid, []))
+        return is_auto, is_auto or queued
+
+    figures = {
         "matchable": matchable,
         "auto_links": len(auto),
         "auto_right": auto_right,
@@ -249,11 +280,33 @@ def evaluate(db_url: str, ids: list[int], truths: list[Truth]) -> dict[str, floa
         "review_pairs": sum(len(p) for p in review.values()),
         "auto_review_precision": (auto_right + review_right_top) / max(len(auto) + len(review), 1),
         "auto_review_recall_top": (auto_right + review_right_top) / matchable,
-        "auto_review_recall_any": (auto_right + found_in_review) / matchable,
-        "strangers_auto_linked": strangers_linked,
-        "strangers_queued": strangers_queued,
+        "auto_review_recall_any": sum(found(rid)[1] for rid in ids if truth_of[rid].resident_id)
+        / matchable,
+        "strangers_auto_linked": sum(1 for r, t in auto if t.resident_id is None),
+        "strangers_queued": sum(1 for rid in review if truth_of[rid].resident_id is None),
         "unmatched": sum(1 for r in records.values() if r.status == "unmatched"),
     }
+    groups: dict[str, list[int]] = {}
+    for rid in ids:
+        truth = truth_of[rid]
+        if truth.resident_id is None:
+            continue
+        count = len(truth.slips)
+        groups.setdefault(f"{min(count, 3)}{'+' if count >= 3 else ''} slips", []).append(rid)
+        for slip in truth.slips:
+            groups.setdefault(slip, []).append(rid)
+    breakdown = [
+        (name, len(rids), sum(found(r)[0] for r in rids) / len(rids),
+         sum(found(r)[1] for r in rids) / len(rids))
+        for name, rids in sorted(groups.items())
+    ]  # fmt: skip
+    best = {rid: max(pairs, key=lambda p: p.match_probability) for rid, pairs in candidates.items()}
+    sweep = []
+    for threshold in (0.5, 0.9, 0.99, 0.999, 0.9999):
+        chosen = [(rid, p) for rid, p in best.items() if p.match_probability >= threshold]
+        right = sum(1 for rid, p in chosen if p.resident_id == truth_of[rid].resident_id)
+        sweep.append((threshold, len(chosen), right / max(len(chosen), 1), right / matchable))
+    return figures, breakdown, sweep
 
 
 def main() -> None:
@@ -277,9 +330,7 @@ def main() -> None:
     began = time.perf_counter()
     resident_ids, principal = store_register(db_url, people)
     store_s = time.perf_counter() - began
-    outsiders = build_register(np.random.default_rng(args.seed + 1), args.strangers)
-    outsiders["id"] = np.array(["43" + n[2:17] for n in outsiders["id"].tolist()])
-    outsiders["id"] = np.array([n + intake_check(n) for n in outsiders["id"].tolist()])
+    outsiders = make_strangers(rng, people, args.strangers)
     records, truths = make_records(rng, people, resident_ids, args.records, outsiders)
 
     vault = vault_for(SECRET)
@@ -307,37 +358,27 @@ def main() -> None:
         db.commit()
         run_s = time.perf_counter() - began
         candidate_pairs = linkage_run.candidate_pairs
-    figures = evaluate(db_url, ids, truths)
+    figures, breakdown, sweep = evaluate(db_url, ids, truths)
     slips = Counter(s for t in truths for s in t.slips)
     load_after = os.getloadavg()
-    report = render(
-        args, figures, slips, store_s, enqueue_s, run_s, candidate_pairs, load_before, load_after
-    )
+    timings = {"store": store_s, "enqueue": enqueue_s, "run": run_s, "pairs": candidate_pairs}
+    report = render(args, figures, slips, timings, (load_before, load_after))
+    report += render_tables(breakdown, sweep)
     print(report)
     if args.out:
         with args.out.open("a") as out:
             out.write(report + "\n")
 
 
-def intake_check(first17: str) -> str:
-    """The GB 11643 check character (strangers get valid IDs from another province)."""
-    from epicontrol.core.crypto import id_check_char
-
-    return id_check_char(first17)
-
-
 def render(
     args: argparse.Namespace,
     f: dict[str, float],
     slips: Counter[str],
-    store_s: float,
-    enqueue_s: float,
-    run_s: float,
-    candidate_pairs: int,
-    load_before: tuple[float, float, float],
-    load_after: tuple[float, float, float],
+    timings: dict[str, float],
+    loads: tuple[tuple[float, ...], tuple[float, ...]],
 ) -> str:
     """The figures as Markdown."""
+    load_before, load_after = loads
     command = " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv])
     lines = [
         f"## Record linkage (bench/bench_linkage.py), {date.today().isoformat()}",
@@ -367,10 +408,30 @@ def render(
         f"| strangers auto-linked / queued | {f['strangers_auto_linked']} / "
         f"{f['strangers_queued']} |",
         f"| records left unmatched | {f['unmatched']} |",
-        f"| pairs kept from Splink (p >= {rules.REVIEW_PROBABILITY}) | {candidate_pairs:,} |",
-        f"| store register (encrypt + insert) | {store_s:.1f} s |",
-        f"| enqueue records (validate, encrypt, insert) | {enqueue_s:.2f} s |",
-        f"| linkage run (decrypt, Splink predict, store links, commit) | {run_s:.2f} s |",
+        f"| pairs kept from Splink (p >= {rules.REVIEW_PROBABILITY}) | {timings['pairs']:,.0f} |",
+        f"| store register (encrypt + insert) | {timings['store']:.1f} s |",
+        f"| enqueue records (validate, encrypt, insert) | {timings['enqueue']:.2f} s |",
+        f"| linkage run (decrypt, Splink predict, store links, commit) | {timings['run']:.2f} s |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_tables(breakdown: list, sweep: list) -> str:
+    """Recall by kind of slip, and the best candidate at other auto-link thresholds."""
+    lines = [
+        "",
+        "Recall by kind of slip (a record may carry several):",
+        "",
+        "| records with | n | recall, auto-links | recall, auto + review |",
+        "|---|---|---|---|",
+        *(f"| {name} | {n} | {auto:.3f} | {any_:.3f} |" for name, n, auto, any_ in breakdown),
+        "",
+        "Best stored candidate of each record taken as the link at other thresholds:",
+        "",
+        "| auto-link threshold | links | precision | recall |",
+        "|---|---|---|---|",
+        *(f"| {t} | {n} | {p:.4f} | {r:.4f} |" for t, n, p, r in sweep),
         "",
     ]
     return "\n".join(lines)
