@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from epicontrol.core import audit
 from epicontrol.core.db import utcnow
 from epicontrol.movements import ingest_sql
 from epicontrol.movements.ingest import (
@@ -86,7 +86,8 @@ class _Lane:
     latency); under heavy load groups grow while the previous one commits."""
 
     def __init__(self, sessions: Callable[[], Session]) -> None:
-        self._sessions = sessions
+        self._engine: Engine = sessions.kw["bind"]  # type: ignore[attr-defined]  # sessionmaker
+        self._connection: Connection | None = None
         self._waiting: list[_Pending] = []
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)
@@ -108,6 +109,9 @@ class _Lane:
                 self._commit(group)
                 _settle(group)
         finally:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
             with self._lock:  # also when this thread dies: the next scan starts another
                 self._running = False
 
@@ -121,12 +125,22 @@ class _Lane:
                 self._running = False
             return group
 
+    def _session(self) -> Session:
+        """A session on this lane's own connection: kept from group to group, it spares each
+        group a pool checkout, its ping (PostgreSQL) and its reset on return."""
+        if self._connection is None or self._connection.closed or self._connection.invalidated:
+            self._connection = self._engine.connect()
+        return Session(bind=self._connection, expire_on_commit=False)
+
     def _commit(self, group: list[_Pending]) -> None:
         try:
-            with self._sessions() as db:
+            with self._session() as db:
                 outcomes = _store_group(db, group, utcnow())
                 db.commit()  # durable before any request of the group hears back
         except Exception as error:
+            if self._connection is not None:  # a broken connection is not used again
+                self._connection.invalidate()
+                self._connection = None
             if len(group) == 1:
                 group[0].outcome = error
                 return
@@ -169,11 +183,13 @@ def _store_group(db: Session, group: list[_Pending], now: datetime) -> list[Outc
             result = replace(result, stored=False, temperature_alert=False)
         answered.add(result.uuid)
         outcomes[index] = result
-    _audit_group(db, [(group[i].device, outcomes[i]) for i in positions])
+    _audit_group(sql, [(group[i].device, outcomes[i]) for i in positions], now)
     return outcomes
 
 
-def _audit_group(db: Session, stored: list[tuple[DeviceContext, Outcome | None]]) -> None:
+def _audit_group(
+    sql: ingest_sql.Statements, stored: list[tuple[DeviceContext, Outcome | None]], now: datetime
+) -> None:
     """One audit entry per commit, its detail counting scans and stores per device.
 
     An entry per request (as a batch has) was a quarter of the server's CPU at 1,000 scans a
@@ -187,11 +203,9 @@ def _audit_group(db: Session, stored: list[tuple[DeviceContext, Outcome | None]]
         counts[1] += isinstance(result, ScanResult) and result.stored
     first = stored[0][0]
     alone = len(by_device) == 1  # then worded as a batch from that device is
-    audit.record(
-        db,
-        actor=None,
-        action="ingest",
-        entity="movement",
+    ingest_sql.insert_ingest_audit(
+        sql,
+        now=now,
         entity_id=first.device_id if alone else None,
         purpose=f"checkpoint {first.name}" if alone else f"checkpoints ({len(by_device)})",
         detail={

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -14,14 +14,13 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
-from starlette.routing import request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, require
 from epicontrol.core.policy import Permission
-from epicontrol.movements import devices, group_commit, ingest
+from epicontrol.movements import devices, group_commit, ingest, scan_asgi
 from epicontrol.movements.ingest import DeviceContext
 from epicontrol.movements.models import Direction
 from epicontrol.movements.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanOut
@@ -129,9 +128,8 @@ def _as_json(result: ingest.ScanResult) -> dict[str, Any]:
 
 
 def _created(content: Any) -> Response:
-    """201 with `content` as JSON, encoded as FastAPI's JSONResponse encodes it."""
-    body = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return Response(body.encode(), status_code=201, media_type="application/json")
+    """201 with `content` as JSON, as FastAPI's JSONResponse writes it (UTF-8, compact)."""
+    return Response(orjson.dumps(content), status_code=201, media_type="application/json")
 
 
 SCAN_PATH = "/api/scans"
@@ -217,23 +215,23 @@ router.include_router(scans)
 
 
 class ScanFastPath:
-    """ASGI middleware sending POST /api/scans straight to `record_scan`, past FastAPI's router.
+    """ASGI middleware answering POST /api/scans itself (scan_asgi.py), past FastAPI's router
+    and Starlette's request and response objects.
 
     Why: routing through every included router and FastAPI's per-request wrapping took ~140 µs
-    of the ~460 µs of server CPU a single scan costs (bench/RESULTS.md). The endpoint and the
-    app's exception handlers are the same ones, so the answers are too. Enable it in the app
-    factory with `app.add_middleware(ScanFastPath)`.
+    of the ~460 µs of server CPU a single scan costs, and Starlette's objects a further ~20-30%
+    of what was left in the event loop (bench/RESULTS.md). The checks, the writer and the app's
+    exception handlers are the same ones as `record_scan`'s, so the answers are too. Enable it
+    in the app factory with `app.add_middleware(ScanFastPath)`.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.record_scan = request_response(record_scan)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == SCAN_PATH:
-            # As ExceptionMiddleware would: EpicontrolError and validation errors answered by
-            # the handlers the app registered.
-            scope["starlette.exception_handlers"] = (scope["app"].exception_handlers, {})
-            await self.record_scan(scope, receive, send)
+            app = scope["app"]
+            writer = _scan_writer(app)
+            await scan_asgi.record_scan(scope, receive, send, writer, app.state.sessions)
         else:
             await self.app(scope, receive, send)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from epicontrol.core.models import AuditEntry
 from epicontrol.movements.models import Movement, TemperatureAlert
 from tests.checkpoint_fixtures import Checkpoint
 from tests.factories import City
@@ -187,3 +189,30 @@ def test_scan_without_a_device_key_is_refused(client: TestClient, checkpoint: Ch
     assert client.post("/api/scans", json=scan).status_code == 401
     wrong = {"X-Device-Key": "ecd_not-a-key"}
     assert client.post("/api/scans", json=scan, headers=wrong).status_code == 401
+
+
+def test_single_scans_are_audited_once_per_commit(
+    client: TestClient, checkpoint: Checkpoint, db: Session
+) -> None:
+    scan = _scan(checkpoint.payloads["resident_wang"])
+    assert client.post("/api/scans", json=scan, headers=checkpoint.headers).status_code == 201
+    db.expire_all()
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "ingest")).one()
+    assert (entry.entity, entry.actor, entry.outcome) == ("movement", "anonymous", "allowed")
+    assert json.loads(entry.detail)["stored"] == 1
+    assert entry.at.tzinfo is not None and abs(entry.at - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_day_of_a_scan_is_its_utc_date(
+    client: TestClient, checkpoint: Checkpoint, db: Session
+) -> None:
+    # 20:00 UTC yesterday is 04:00 today on a device in UTC+8: the record belongs to yesterday.
+    yesterday = datetime.now(UTC).replace(hour=20, minute=0, second=0, microsecond=0)
+    yesterday -= timedelta(days=1)
+    scan = _scan(checkpoint.payloads["resident_wang"])
+    scan["occurred_at"] = yesterday.astimezone(timezone(timedelta(hours=8))).isoformat()
+    response = client.post("/api/scans", json=scan, headers=checkpoint.headers)
+    assert response.status_code == 201, response.text
+    db.expire_all()
+    movement = db.scalars(select(Movement)).one()
+    assert (movement.day, movement.occurred_at) == (yesterday.date(), yesterday)
