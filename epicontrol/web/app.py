@@ -54,9 +54,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     monitor = start_monitoring_worker(
         app.state.sessions, interval_seconds=settings.monitoring_refresh_seconds
     )
+    from epicontrol.reports.tips_forget import start_sender_forgetter
+
+    forgetter = start_sender_forgetter(
+        app.state.sessions, interval_seconds=settings.retention_purge_interval_seconds
+    )
     try:
         yield
     finally:
+        if forgetter is not None:
+            forgetter.stop()
         if monitor is not None:
             monitor.stop()
         if sweeper is not None:
