@@ -1,4 +1,5 @@
-"""The self-check page (发热自查): anyone gets advice; a logged-in resident's check is stored."""
+"""The self-check page (发热自查): anyone gets advice; a logged-in resident's check is stored;
+officers see fever reports of their division and clear them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from epicontrol.cases.service import LOCAL_TIME
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, optional_principal, require
@@ -23,6 +25,8 @@ from epicontrol.web.templating import render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(limit_body)])
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 Reporter = Annotated[Principal, Depends(require(Permission.REPORT_SUBMIT))]
+FeverReader = Annotated[Principal, Depends(require(Permission.MONITORING_READ))]
+FeverClearer = Annotated[Principal, Depends(require(Permission.MONITORING_MANAGE))]
 FormList = Annotated[list[str], Form()]
 FormText = Annotated[str, Form(max_length=100)]
 NO_STORE = {"Cache-Control": "no-store"}  # answers about someone's health stay off caches
@@ -158,3 +162,32 @@ def self_check_resident(
         return _page(request, db, principal, errors=[error.message], status_code=422)
     db.commit()  # durable before the resident is told what to do
     return RedirectResponse(f"/self-check?check={stored.id}", status_code=303)
+
+
+@router.get("/fever-reports")
+def fever_reports_page(request: Request, db: DbSession, principal: FeverReader) -> Response:
+    """Fever self-checks of residents in the caller's division still to be cleared."""
+    context = {
+        "reports": selfcheck.list_fevers(db, principal=principal, purpose="fever reports page"),
+        "can_clear": is_allowed(principal.role, Permission.MONITORING_MANAGE),
+        "time_zone": LOCAL_TIME,
+    }
+    response = render(request, "selfcheck_fevers.html", context)
+    response.headers.update(NO_STORE)
+    return response
+
+
+@router.post("/fever-reports/{self_check_id}/clear")
+def fever_report_clear(
+    self_check_id: int,
+    db: DbSession,
+    principal: FeverClearer,
+    note: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Clear one fever report with the reason given, then go back to the list."""
+    if len(note.strip()) < 2:
+        raise InvalidInput("say why the fever report is cleared (a negative test, a clinic's note)")
+    selfcheck.clear(
+        db, principal=principal, self_check_id=self_check_id, note=note.strip(), now=utcnow()
+    )
+    return RedirectResponse("/fever-reports", status_code=303)

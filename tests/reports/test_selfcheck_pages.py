@@ -87,3 +87,24 @@ def test_resident_check_is_stored_and_shown_with_the_clinic(
         posted.headers["location"], headers={**HTML, **login(client, "resident_zhang")}
     )
     assert "区人民医院发热门诊" not in other.text, "one resident never sees another's check"
+
+
+def test_officer_clears_a_fever_report_from_the_page(
+    client: TestClient, db: Session, city: City
+) -> None:
+    wang = {**HTML, **login(client, "resident_wang")}
+    client.post("/self-check/mine", data={"temperature": "38.0"}, headers=wang)
+    [check_id] = db.scalars(select(SelfCheck.id)).all()
+    grid = {**HTML, **login(client, "gridworker_g1")}
+    seen = client.get("/fever-reports", headers=grid)
+    assert seen.status_code == 200 and f'data-check="{check_id}"' in seen.text
+    assert "/clear" not in seen.text, "grid workers see fever reports but do not clear them"
+    url = f"/fever-reports/{check_id}/clear"
+    assert client.post(url, data={"note": "ok"}, headers=grid).status_code == 403
+    officer = {**HTML, **login(client, "officer_m1")}
+    assert client.post(url, data={"note": " "}, headers=officer).status_code == 422
+    done = client.post(url, data={"note": "核酸阴性"}, headers=officer, follow_redirects=False)
+    assert done.status_code == 303
+    db.expire_all()
+    assert db.get(SelfCheck, check_id).cleared_by == "officer_m1"  # type: ignore[union-attr]
+    assert f'data-check="{check_id}"' not in client.get("/fever-reports", headers=officer).text
