@@ -101,15 +101,16 @@ class TipIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: TipKind
-    description: str = Field(min_length=5, max_length=rules.MAX_TIP_DESCRIPTION)
+    # Four characters say something in Chinese ("有人聚集"); fewer is a slip of the finger.
+    description: str = Field(min_length=4, max_length=rules.MAX_TIP_DESCRIPTION)
     location_text: str = Field(default="", max_length=300)
     division_id: int | None = None
     contact_phone: str | None = Field(default=None, max_length=20)
 
-    @field_validator("description", "location_text")
+    @field_validator("description", "location_text", mode="before")
     @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
+    def _strip(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
 
 
 class TipReceipt(BaseModel):

@@ -141,6 +141,7 @@ def test_bad_report_is_refused_and_nothing_stored(
     bad = [
         _tip(kind="rumour"),
         _tip("短"),
+        _tip("   有人   "),
         _tip("x" * 2001),
         _tip(contact_phone="12345"),
         _tip(division_id=999),
