@@ -115,10 +115,25 @@ def run(
     )
     linkage_run.candidate_pairs = len(scored)
     by_record: dict[int, list[engine.ScoredPair]] = defaultdict(list)
-    for pair in scored:
-        by_record[pair.record_key].append(pair)
-    for record in records:
-        _settle(db, principal, linkage_run, record, by_record.get(record.id, []), now)
+    for scored_pair in scored:
+        by_record[scored_pair.record_key].append(scored_pair)
+    auto_links = [
+        (record, auto)
+        for record in records
+        if (auto := _settle(db, linkage_run, record, by_record.get(record.id, [])))
+    ]
+    db.flush()  # one batch of inserts gives every pair its id
+    for record, pair in auto_links:
+        _link(db, record, pair, linked_by="auto", actor=principal, now=now)
+        audit.record(
+            db,
+            actor=principal,
+            action="auto_link",
+            entity="linkage_pair",
+            entity_id=pair.id,
+            purpose=f"record linkage run {linkage_run.id}",
+            detail=_pair_detail(pair),
+        )
     linkage_run.finished_at = now
     db.flush()
     return linkage_run
@@ -147,42 +162,31 @@ def _audit_decryption(
 
 def _settle(
     db: Session,
-    principal: Principal,
     linkage_run: LinkageRun,
     record: LinkageRecord,
     candidates: list[engine.ScoredPair],
-    now: datetime,
-) -> None:
-    """Auto-link, queue for review, or mark unmatched, by the thresholds of rules.py."""
+) -> LinkagePair | None:
+    """Auto-link, queue for review, or mark unmatched, by the thresholds of rules.py; the
+    pair to link automatically, if any (the caller links it once pairs have ids)."""
     candidates = sorted(candidates, key=lambda p: p.match_probability, reverse=True)
     certain = [p for p in candidates if p.match_probability >= rules.AUTO_LINK_PROBABILITY]
     if len(certain) == 1:
-        pair = _store_pair(db, linkage_run, certain[0], PairState.AUTO_LINKED)
-        _link(db, record, pair, linked_by="auto", actor=principal, now=now)
         linkage_run.auto_linked += 1
-        audit.record(
-            db,
-            actor=principal,
-            action="auto_link",
-            entity="linkage_pair",
-            entity_id=pair.id,
-            purpose=f"record linkage run {linkage_run.id}",
-            detail=_pair_detail(pair),
-        )
-        return
+        return _add_pair(db, linkage_run, certain[0], PairState.AUTO_LINKED)
     # Two near-certain candidates (twins sharing a phone, say) need a person too.
     queued = candidates[: rules.REVIEW_CANDIDATES_PER_RECORD]
     if not queued:
         record.status = RecordStatus.UNMATCHED.value
         linkage_run.unmatched += 1
-        return
+        return None
     for candidate in queued:
-        _store_pair(db, linkage_run, candidate, PairState.REVIEW)
+        _add_pair(db, linkage_run, candidate, PairState.REVIEW)
     record.status = RecordStatus.REVIEW.value
     linkage_run.queued_for_review += 1
+    return None
 
 
-def _store_pair(
+def _add_pair(
     db: Session, linkage_run: LinkageRun, scored: engine.ScoredPair, state: PairState
 ) -> LinkagePair:
     weights = {
@@ -202,7 +206,6 @@ def _store_pair(
         state=state.value,
     )
     db.add(pair)
-    db.flush()
     return pair
 
 
