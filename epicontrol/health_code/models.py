@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epicontrol.core.db import Base, UTCDateTime, utcnow
@@ -45,6 +45,8 @@ class RiskEvidence(Base):
     reason shown to the resident, and when it stops counting (NULL: while the record lasts)."""
 
     __tablename__ = "risk_evidence"
+    # The sweep looks evidence up by its record (health_code/consistency.py).
+    __table_args__ = (Index("ix_risk_evidence_source", "source_table", "source_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from epicontrol.cases.models import Case
 from epicontrol.core.db import utcnow
-from epicontrol.health_code import status
+from epicontrol.health_code import consistency, status
 from epicontrol.health_code.rules import RiskRules, active, use
 from epicontrol.movements.models import Movement, RiskArea
 from epicontrol.reports.models import SelfCheck
@@ -159,17 +159,19 @@ def sweep(
     db: Session, *, now: datetime, last: datetime | None, rules: RiskRules, chunk: int = 1000
 ) -> int:
     """One pass: residents whose arrival from a risk area was received since `last` (arrivals
-    come as Core inserts no session event sees; the first pass takes the whole window), then
+    come as Core inserts no session event sees; the first pass takes the whole window), those
+    whose evidence disagrees with the records (written where no session event saw them), then
     statuses past their `changes_at`. Commits every `chunk` residents (pass a session of its
     own) so no transaction runs long. Returns how many residents it recomputed."""
     today = now.date() + timedelta(days=1)  # a local day may be ahead of the UTC one
     areas = set(db.scalars(select(RiskArea.region_code).where(RiskArea.starts_on <= today)))
     arrived = arrivals_from(db, areas, now=now, rules=rules, received_after=last) if areas else []
+    todo = sorted(set(arrived) | set(consistency.drifted(db, now=now, rules=rules)))
     done = 0
-    for start in range(0, len(arrived), chunk):
-        status.recompute(db, arrived[start : start + chunk], now=now, rules=rules)
+    for start in range(0, len(todo), chunk):
+        status.recompute(db, todo[start : start + chunk], now=now, rules=rules)
         db.commit()
-        done += len(arrived[start : start + chunk])
+        done += len(todo[start : start + chunk])
     while stale := status.stale_residents(db, now=now, limit=chunk):
         status.recompute(db, stale, now=now, rules=rules)
         db.commit()

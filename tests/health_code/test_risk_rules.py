@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from epicontrol.cases.models import Case
 from epicontrol.core.db import utcnow
 from epicontrol.health_code import service, status
 from epicontrol.health_code.models import RiskEvidence, RiskStatus
 from epicontrol.health_code.rules import Colour, RiskRules
 from epicontrol.health_code.triggers import sweep
+from epicontrol.reports.models import SelfCheck
 from tests.factories import City
 from tests.health_code.records import (
     add_arrival,
@@ -218,3 +220,26 @@ def _findings(db: Session, resident_id: int, *, days: int) -> list[status.Findin
 
     now = utcnow()
     return evaluate.findings(db, [resident_id], now=now, rules=RiskRules())[resident_id]
+
+
+def test_sweep_catches_records_written_past_the_session(db: Session, city: City) -> None:
+    wang, zhang = city.residents["wang_father"], city.residents["neighbour"]
+    case = add_case(db, wang)
+    fever = add_fever(db, zhang)
+    db.commit()
+    # Core statements on a connection of their own: no session event sees them.
+    with db.get_bind().begin() as conn:
+        conn.execute(Case.__table__.update().where(Case.id == case.id).values(status="recovered"))
+        conn.execute(
+            SelfCheck.__table__.insert().values(
+                resident_id=city.residents["wang_mother"],
+                fever=True,
+                triage="home",
+                submitted_at=utcnow(),
+            )
+        )
+    assert stored_colour(db, wang) == "red"
+    assert sweep(db, now=utcnow(), last=utcnow(), rules=RiskRules()) == 2
+    assert stored_colour(db, wang) == "green"
+    assert stored_colour(db, city.residents["wang_mother"]) == "yellow"
+    assert evidence(db, zhang) == {("fever_report", "self_checks", fever.id, "yellow")}

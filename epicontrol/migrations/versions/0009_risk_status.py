@@ -52,6 +52,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("risk_evidence", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_risk_evidence_resident_id"), ["resident_id"])
+        batch_op.create_index("ix_risk_evidence_source", ["source_table", "source_id"])
 
     op.create_table(
         "risk_appeals",
@@ -83,6 +84,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_risk_appeals_resident_id"))
     op.drop_table("risk_appeals")
     with op.batch_alter_table("risk_evidence", schema=None) as batch_op:
+        batch_op.drop_index("ix_risk_evidence_source")
         batch_op.drop_index(batch_op.f("ix_risk_evidence_resident_id"))
     op.drop_table("risk_evidence")
     with op.batch_alter_table("risk_statuses", schema=None) as batch_op:
