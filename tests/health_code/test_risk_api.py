@@ -201,3 +201,17 @@ def test_pass_and_checkpoint_show_the_colour(
     ]
     answers = [client.post("/api/scans", json=s, headers=checkpoint.headers) for s in scans]
     assert [a.json()["colour"] for a in answers] == ["red", "green"]
+
+
+def test_page_appeal_form_files_an_appeal(client: TestClient, db: Session, city: City) -> None:
+    headers = login(client, "resident_wang")
+    sent = client.post(
+        "/risk-status/appeal",
+        data={"reason": "my fever was a cold"},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == "/risk-status"
+    page = client.get("/risk-status", headers=headers)
+    assert "Your appeal is being reviewed" in page.text
+    assert len(_audits(db, "appeal")) == 1

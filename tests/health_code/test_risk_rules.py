@@ -3,6 +3,7 @@ colour winning, recomputation in the committing transaction, and colours() for c
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -243,3 +244,24 @@ def test_sweep_catches_records_written_past_the_session(db: Session, city: City)
     assert stored_colour(db, wang) == "green"
     assert stored_colour(db, city.residents["wang_mother"]) == "yellow"
     assert evidence(db, zhang) == {("fever_report", "self_checks", fever.id, "yellow")}
+
+
+def test_sweeper_thread_applies_rules_in_the_background(db: Session, city: City) -> None:
+    from epicontrol.core.db import session_factory
+    from epicontrol.health_code.triggers import start_risk_status_sweeper
+
+    zhang = city.residents["neighbour"]
+    add_risk_area(db)
+    add_arrival(db, zhang)
+    db.commit()
+    sweeper = start_risk_status_sweeper(
+        session_factory(db.get_bind()), interval_seconds=0.05, rules=RiskRules()
+    )
+    assert sweeper is not None
+    try:
+        deadline = time.monotonic() + 10
+        while stored_colour(db, zhang) != "yellow" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sweeper.stop()
+    assert stored_colour(db, zhang) == "yellow"
