@@ -32,6 +32,14 @@ _TEMPLATES = Jinja2Templates(
 
 router = APIRouter(tags=["linkage"])
 Reviewer = Annotated[Principal, Depends(require(Permission.LINKAGE_REVIEW))]
+# Strings shown to people, Chinese with the English beside; move to the catalogue when it exists.
+FIELD_LABELS = {
+    "name": "姓名 name",
+    "id_number": "身份证号 ID number",
+    "birth_date": "出生日期 birth date",
+    "phone": "电话 phone",
+    "sex": "性别 sex",
+}
 Source = Annotated[str, Form(description=f"one of {', '.join(rules.SOURCES)}")]
 
 
@@ -119,6 +127,7 @@ def review_page(
     context: dict[str, Any] = {
         "principal": principal,
         "stored": stored,
+        "labels": FIELD_LABELS,
         "pairs": service.review_queue(db, principal=principal, vault=vault, limit=50),
         "auto_link": rules.AUTO_LINK_PROBABILITY,
         "review": rules.REVIEW_PROBABILITY,
