@@ -8,6 +8,8 @@ missing fields), plus S strangers who are not in the register. The records go th
 the stored links against the known truth.
 
     .venv/bin/python bench/bench_linkage.py --residents 20000 --records 2000 --strangers 200
+    createdb -h 127.0.0.1 -U postgres bench_linkage && .venv/bin/python bench/bench_linkage.py \
+        --db-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_linkage
 """
 
 from __future__ import annotations
@@ -318,12 +320,12 @@ def main() -> None:
     parser.add_argument(
         "--estimate-u", action="store_true", help="u by Splink random sampling, not the priors"
     )
+    parser.add_argument("--db-url", help="an empty database (default: a new SQLite file)")
     parser.add_argument("--out", type=Path, default=None, help="append a Markdown report here")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     load_before = os.getloadavg()
-    workdir = Path(tempfile.mkdtemp(prefix="bench_linkage_"))
-    db_url = f"sqlite:///{workdir / 'store.db'}"
+    db_url = args.db_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench_linkage_'))}/s.db"
     migrate.upgrade(db_url)
 
     people = build_register(rng, args.residents)
@@ -388,6 +390,7 @@ def render(
         f"Python {platform.python_version()}; load average before "
         f"{' '.join(f'{x:.2f}' for x in load_before)}, after "
         f"{' '.join(f'{x:.2f}' for x in load_after)} (cores shared with other work)",
+        f"- store: {(args.db_url or 'sqlite').split(':')[0]}",
         f"- data: {args.residents:,} residents; {args.records:,} corrupted copies of residents "
         f"and {args.strangers:,} strangers (seed {args.seed}); slips applied: "
         + ", ".join(f"{k} {v}" for k, v in sorted(slips.items())),
