@@ -237,12 +237,14 @@ def _link(
 def _tell_source(db: Session, record: LinkageRecord, *, actor: Principal) -> None:
     """Write a decided link back to the domain the record came from."""
     if record.source == "clinic_registration" and record.source_id is not None:
-        # INTEGRATION POINT (issue 5, H1's fever-clinic registrations): once
-        # epicontrol.cases.clinics.link_registration exists, replace `pass` with
+        # INTEGRATION POINT (issue 5, H1's fever-clinic registrations): when wired, replace
+        # `pass` with (imported here: cases.clinics may come to import this package)
         #     from epicontrol.cases.clinics import link_registration
-        #     link_registration(db, registration_id=record.source_id,
-        #                       resident_id=record.resident_id, actor=actor)
-        # (imported here, not at module top: cases.clinics may import this package).
+        #     from epicontrol.tracing import background
+        #     outcome = link_registration(db, registration_id=record.source_id,
+        #                                 resident_id=record.resident_id, actor=actor)
+        #     if outcome.change is not None:  # a result already in: the case follows
+        #         background.after_case_change(db, outcome.change, requested_by=actor.username)
         pass
 
 
