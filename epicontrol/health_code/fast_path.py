@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 # MAX_AGE_SECONDS whatever happens; a caller's token and role are checked again after
 # CALLER_MAX_AGE_SECONDS (a deactivated login keeps reading its own status that long at most).
 MAX_AGE_SECONDS = 600.0
-CALLER_MAX_AGE_SECONDS = 60.0
+CALLER_MAX_AGE_SECONDS = 300.0
 POLL_SECONDS = 0.2
 MAX_ENTRIES = 500_000
 # A status recomputed this long before its transaction committed is still seen by the poll.
@@ -75,13 +75,17 @@ class StatusCache:
         if self.generation != status.generation.value:
             self.invalidate(None, generation=status.generation.value)
         caller = self.callers.get(token)
-        now = time.monotonic()
-        if caller is None or caller[1] <= now:
+        if caller is None or caller[1] <= time.monotonic():
             return None
-        entry = self.statuses.get(caller[0])
-        if entry is None or entry.until <= now or entry.changes_at <= time.time():
+        entry = self.fresh(caller[0])
+        return entry.body if entry is not None else None
+
+    def fresh(self, resident_id: int) -> _Entry | None:
+        """A resident's answer if it may still be served."""
+        entry = self.statuses.get(resident_id)
+        if entry is None or entry.until <= time.monotonic() or entry.changes_at <= time.time():
             return None
-        return entry.body
+        return entry
 
     def invalidate(self, residents: list[int] | None, *, generation: int | None = None) -> None:
         """Drop these residents' answers (all of them for None)."""
@@ -160,14 +164,17 @@ def _fill(state: Any, cache: StatusCache, token: str) -> bytes | None:
             return None
         if not is_allowed(principal.role, Permission.RISK_STATUS_READ):
             return None
-        out = risk.describe(db, principal.resident_id, now=utcnow())
-        db.commit()  # describe may have recomputed an expired status
-    body = out.model_dump_json().encode()
-    changes_at = out.changes_at.timestamp() if out.changes_at else float("inf")
+        resident_id = principal.resident_id
+        entry = cache.fresh(resident_id)
+        if entry is None:  # else only the caller had to be checked again
+            out = risk.describe(db, resident_id, now=utcnow())
+            db.commit()  # describe may have recomputed an expired status
+            changes_at = out.changes_at.timestamp() if out.changes_at else float("inf")
+            body = out.model_dump_json().encode()
+            entry = _Entry(body, time.monotonic() + MAX_AGE_SECONDS, changes_at)
     if long_lived is not None:
-        entry = _Entry(body, time.monotonic() + MAX_AGE_SECONDS, changes_at)
-        cache.keep(token, principal.resident_id, entry, version, CALLER_MAX_AGE_SECONDS)
-    return body
+        cache.keep(token, resident_id, entry, version, CALLER_MAX_AGE_SECONDS)
+    return entry.body
 
 
 class RiskStatusFastPath:
