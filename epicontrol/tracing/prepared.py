@@ -108,7 +108,11 @@ def _co_location(
 ) -> list[Episodes]:
     """definitions.CO_LOCATION: each pair of visits at one place overlapping long enough."""
     minimum = index.rules.min_overlap_s
-    sources = sources.take(np.flatnonzero(sources.end - sources.start >= minimum))
+    long_enough = np.flatnonzero(sources.end - sources.start >= minimum)
+    # In place and time order, each binary search starts where the previous one ended
+    # (numpy's searchsorted keeps its bounds for ascending needles): half the search time.
+    by_place = np.lexsort((sources.start[long_enough], sources.place[long_enough]))
+    sources = sources.take(long_enough[by_place])
     if not len(sources.case):
         return []
     bounds = [
@@ -121,16 +125,20 @@ def _co_location(
     # Others are the visits in any range, less the excluded people, removed once before
     # pairing: at a market where a case's 18,000 close contacts meet each other daily, pairing
     # first formed 387 million pairs to keep 5 million.
-    others = union_of(first, stop)
+    # (With several cases, exclusions differ per case: pairs are checked one by one instead.)
+    others = None
     if excluded.one_case:
+        others = union_of(first, stop)
         others = others[~excluded.flagged[index.resident[others]]]
-    first, stop = np.searchsorted(others, first), np.searchsorted(others, stop)
+        first, stop = np.searchsorted(others, first), np.searchsorted(others, stop)
     found = []
     for low, high in _chunks(stop - first):
         counts = stop[low:high] - first[low:high]
         source = np.repeat(source_of_range[low:high], counts)
         skip = np.repeat(first[low:high] - (np.cumsum(counts) - counts), counts)
-        row = others[np.arange(len(source), dtype=np.int64) + skip]
+        row = np.arange(len(source), dtype=np.int64) + skip
+        if others is not None:
+            row = others[row]
         overlap_start = np.maximum(sources.start[source], index.start[row])
         overlap_end = np.minimum(sources.end[source], index.end[row])
         keep = overlap_end - overlap_start >= minimum
@@ -328,7 +336,9 @@ def trace_prepared(
 def _nullable(values: Int64s) -> pa.Array:
     """An Arrow array of the values, -1 standing for null."""
     missing = values < 0
-    return pa.array(values, mask=missing) if missing.any() else pa.array(values)
+    if not missing.any():
+        return pa.array(values)
+    return pa.nulls(len(values), pa.int64()) if missing.all() else pa.array(values, mask=missing)
 
 
 def _rule_names(rule: Int64s) -> pa.Array:
