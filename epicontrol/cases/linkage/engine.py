@@ -71,10 +71,10 @@ def settings(prior: float, *, fix_u: bool = True) -> dict[str, Any]:
 
     comparisons = []
     for comparison in rules.COMPARISONS:
-        field = comparison.field
+        field, column = comparison.field, comparison.input_column
         levels: list[dict[str, Any]] = [
             {
-                "sql_condition": f'"{field}_l" IS NULL OR "{field}_r" IS NULL',
+                "sql_condition": f'"{column}_l" IS NULL OR "{column}_r" IS NULL',
                 "label_for_charts": "missing",
                 "is_null_level": True,
             }
@@ -128,12 +128,21 @@ def _connection() -> duckdb.DuckDBPyConnection:
     return connection
 
 
+def id_rest(id_number: str | None) -> str | None:
+    """An ID number without its birth date: region code, sequence number and check digit.
+    None unless it has 18 characters (a dropped or extra digit leaves the parts unknown)."""
+    if id_number is None or len(id_number) != 18:
+        return None
+    return id_number[:6] + id_number[14:]
+
+
 def _table(people: Sequence[Person]) -> Any:
     import pyarrow as pa
 
     columns: dict[str, Any] = {"unique_id": pa.array([p.key for p in people], pa.int64())}
     for field in FIELDS:
         columns[field] = pa.array([getattr(p, field) for p in people], pa.string())
+    columns["id_rest"] = pa.array([id_rest(p.id_number) for p in people], pa.string())
     return pa.table(columns)
 
 

@@ -46,10 +46,17 @@ class Level:
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """A compared field and its levels from the most to the least similar (a null level first
-    is added by the engine: a missing field neither adds nor removes weight)."""
+    is added by the engine: a missing field neither adds nor removes weight). `column` is the
+    input column the levels read, when it is not the field itself."""
 
     field: str
     levels: tuple[Level, ...]
+    column: str = ""
+
+    @property
+    def input_column(self) -> str:
+        """The column of the engine's input tables that this comparison reads."""
+        return self.column or self.field
 
 
 def _edits(field: str, most: int, function: str = "damerau_levenshtein") -> str:
@@ -68,9 +75,15 @@ def _exact(field: str) -> str:
 # u (share of non-matches at the level) is the chance agreement of two different people:
 # ID numbers are unique (GB 11643), phones nearly so but shared within families, birth dates
 # spread over ~80 years, full Chinese names repeat often (hence a comparatively high u).
-# The ID comparison has no "2 edits" level on purpose: two residents born on the same day in
-# the same county have IDs two edits apart (sequence digit and check digit), so that level
-# would be common among the non-matches that blocking on birth date brings together.
+# The birth date is counted once: the ID comparison reads only the ID's other characters
+# (`id_rest`: region code, sequence number, check digit; engine.id_rest), since the birth date
+# in the ID is what the birth-date comparison already weighs. Compared whole, an ID one digit
+# off a co-born stranger's (same county, same day) scored both "ID 1 edit" and "birth date
+# exact", and a record with a different name was auto-linked (bench, 100,000 residents).
+# u of the rest follows from it: same county, same 3-digit sequence (about 1 in 1,000 of the
+# co-regional), within 1 edit about ten times as often.
+# There is no "2 edits" level on purpose: co-born people of one county have rests two edits
+# apart (sequence digit and check digit), common among the pairs blocking brings together.
 # Names are compared by characters (name_edits, a UDF), not bytes: DuckDB's edit distances
 # count UTF-8 bytes, which makes 建/健 two or three edits.
 COMPARISONS = (
@@ -85,10 +98,11 @@ COMPARISONS = (
     Comparison(
         "id_number",
         (
-            Level("exact", _exact("id_number"), m=0.75, u=1e-7),
-            Level("1 digit wrong or 2 swapped", _edits("id_number", 1), m=0.18, u=1e-5),
-            Level("different", "ELSE", m=0.07, u=0.99999),
+            Level("region, sequence, check same", _exact("id_rest"), m=0.85, u=3e-4),
+            Level("1 digit wrong or 2 swapped", _edits("id_rest", 1), m=0.12, u=3e-3),
+            Level("different", "ELSE", m=0.03, u=0.9967),
         ),
+        column="id_rest",
     ),
     Comparison(
         "birth_date",
