@@ -199,19 +199,6 @@ def stale_residents(db: Session, *, now: datetime, limit: int = 5000) -> list[in
     return list(db.scalars(query))
 
 
-def stored(db: Session, resident_id: int) -> tuple[RiskStatus, list[RiskEvidence]] | None:
-    """A resident's stored status and evidence (worst first), as they are in the table."""
-    status = db.get(RiskStatus, resident_id)
-    if status is None:
-        return None
-    query = (
-        select(RiskEvidence)
-        .where(RiskEvidence.resident_id == resident_id)
-        .order_by(RiskEvidence.level.desc(), RiskEvidence.rule, RiskEvidence.source_id)
-    )
-    return status, list(db.scalars(query))
-
-
 def current(db: Session, resident_id: int, *, now: datetime | None = None) -> RiskStatus:
     """A resident's status, recomputed first if it is missing or has expired (recompute on
     read), so a reader never sees a colour the rules no longer give."""
