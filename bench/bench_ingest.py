@@ -174,7 +174,14 @@ def _threads_cpu(profile: Path, scans: int) -> dict[str, float]:
     for path in profile.glob("*.cpu"):
         used[path.name.split("-")[0]] += float(path.read_text())
         path.rename(path.with_suffix(".cpu-done"))
-    return {name: seconds / max(scans, 1) * 1e6 for name, seconds in used.items()}
+    figures = {name: seconds / max(scans, 1) * 1e6 for name, seconds in used.items()}
+    groups = [0, 0]
+    for path in profile.glob("*.groups"):
+        for n, count in enumerate(path.read_text().split()):
+            groups[n] += int(count)
+        path.rename(path.with_suffix(".groups-done"))
+    figures["group"] = groups[1] / max(groups[0], 1)
+    return figures
 
 
 def report(backend: str, figures: dict[str, Any], args: argparse.Namespace) -> None:
@@ -204,7 +211,8 @@ def report(backend: str, figures: dict[str, Any], args: argparse.Namespace) -> N
             print(
                 f"  of the server's: event loops {threads['loop']:.0f} us, scan writers "
                 f"{threads['writer']:.0f} us, the rest "
-                f"{cpu['server'] - sum(threads.values()):.0f} us"
+                f"{cpu['server'] - threads['loop'] - threads['writer']:.0f} us; "
+                f"{threads['group']:.1f} scans per group commit"
             )
     if "batch" in figures:
         batch = figures["batch"]

@@ -38,9 +38,9 @@ from epicontrol.tracing.engine import (
     trace,
 )
 from epicontrol.tracing.engines import engine_for
-from epicontrol.tracing.prepared import read_visits, trace_prepared
+from epicontrol.tracing.prepared import trace_prepared
 from epicontrol.tracing.rules import DAY, DEFAULT_RULES, china_midnight, to_epoch_seconds
-from epicontrol.tracing.visit_index import VisitIndex
+from epicontrol.tracing.visit_index import VisitIndex, read_visits
 from epicontrol.tracing.visits import VisitsSource
 
 T = TypeVar("T")

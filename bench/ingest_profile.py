@@ -4,9 +4,10 @@
 
 Writes, into $INGEST_PROFILE_DIR, the CPU seconds used by the event-loop thread (HTTP, parsing,
 checks, answers: `loop-PID.cpu`) and by each scan-writer thread (the group commits:
-`writer-PID-N.cpu`), and, with INGEST_CPROFILE=1, a cProfile of each (`.prof`, pstats) timed
-by the thread's own CPU clock, so that waits (a lock, SQLite's busy handler, a commit's fsync)
-do not count. cProfile roughly doubles the CPU of Python code: read its shares, not its times.
+`writer-PID-N.cpu`), the group commits and the scans in them (`groups-PID.groups`), and, with
+INGEST_CPROFILE=1, a cProfile of each (`.prof`, pstats) timed by the thread's own CPU clock, so
+that waits (a lock, SQLite's busy handler, a commit's fsync) do not count. cProfile roughly
+doubles the CPU of Python code: read its shares, not its times.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from epicontrol.movements import group_commit
 from epicontrol.web.app import create_app as create_real_app
 
 _writers = itertools.count()
+_groups = [0, 0]  # group commits, scans in them (this process)
 
 
 def _measured(name: str, run: Callable[[], Any]) -> Any:
@@ -45,7 +47,19 @@ def _measured(name: str, run: Callable[[], Any]) -> Any:
 
 def _writer_run(run: Callable[[Any], None]) -> Callable[[Any], None]:
     def wrapper(self: Any) -> None:
-        _measured(f"writer-{os.getpid()}-{next(_writers)}", lambda: run(self))
+        name = f"writer-{os.getpid()}-{next(_writers)}"
+        _measured(name, lambda: run(self))
+        out = Path(os.environ["INGEST_PROFILE_DIR"])
+        (out / f"groups-{os.getpid()}.groups").write_text(f"{_groups[0]} {_groups[1]}")
+
+    return wrapper
+
+
+def _counted(store: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(db: Any, group: list[Any], now: Any) -> Any:
+        _groups[0] += 1
+        _groups[1] += len(group)
+        return store(db, group, now)
 
     return wrapper
 
@@ -54,6 +68,7 @@ def create_app() -> FastAPI:
     """The real app, its threads measured."""
     app = create_real_app()
     group_commit._Lane._run = _writer_run(group_commit._Lane._run)  # type: ignore[method-assign]
+    group_commit._store_group = _counted(group_commit._store_group)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

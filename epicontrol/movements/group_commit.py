@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -38,7 +40,7 @@ MAX_GROUP = 2_000
 WRITER_IDLE_SECONDS = 5.0
 # Writer threads (and database connections) per process. Two let one lane store its group
 # while the other waits for its commit (measured on 2 cores: bench/RESULTS.md).
-WRITER_LANES = 2
+WRITER_LANES = 1
 
 Outcome = ScanResult | Exception
 
@@ -88,6 +90,7 @@ class _Lane:
     def __init__(self, sessions: Callable[[], Session]) -> None:
         self._engine: Engine = sessions.kw["bind"]  # type: ignore[attr-defined]  # sessionmaker
         self._connection: Connection | None = None
+        self._turn = WriterTurn(self._engine)
         self._waiting: list[_Pending] = []
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)
@@ -105,8 +108,12 @@ class _Lane:
 
     def _run(self) -> None:
         try:
-            while group := self._next_group():
-                self._commit(group)
+            while self._scans_waiting():
+                # The group is taken once it is this lane's turn to write, so that the scans
+                # arriving while another process held SQLite's write lock join it.
+                with self._turn:
+                    group = self._take_group()
+                    self._commit(group)
                 _settle(group)
         finally:
             if self._connection is not None:
@@ -115,14 +122,20 @@ class _Lane:
             with self._lock:  # also when this thread dies: the next scan starts another
                 self._running = False
 
-    def _next_group(self) -> list[_Pending]:
+    def _scans_waiting(self) -> bool:
+        """Wait for a scan; False (and the thread ends) after WRITER_IDLE_SECONDS without."""
         with self._lock:
             if not self._waiting:
                 self._work.wait(WRITER_IDLE_SECONDS)
+            if not self._waiting:
+                self._running = False
+                return False
+            return True
+
+    def _take_group(self) -> list[_Pending]:
+        with self._lock:
             group = self._waiting[:MAX_GROUP]
             del self._waiting[:MAX_GROUP]
-            if not group:
-                self._running = False
             return group
 
     def _session(self) -> Session:
@@ -151,6 +164,30 @@ class _Lane:
             return
         for pending, outcome in zip(group, outcomes, strict=True):
             pending.outcome = outcome
+
+
+class WriterTurn:
+    """The writers of every process serving one SQLite file take turns by an flock on a file
+    beside it. Why: SQLite lets one writer in at a time, and one kept waiting polls for the
+    lock, sleeping 1, 2, 5, 10 ... ms between tries (its busy handler), so its scans wait
+    longer than the lock is held; the kernel wakes an flock waiter when the lock is released.
+    Nothing on PostgreSQL (rows are locked, not the database) or an in-memory SQLite."""
+
+    def __init__(self, engine: Engine) -> None:
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._path = f"{database}.scan-writer" if database and database != ":memory:" else None
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        if self._path is None:
+            return
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)  # released by the kernel if the process dies
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 def _store_group(db: Session, group: list[_Pending], now: datetime) -> list[Outcome | None]:
