@@ -26,7 +26,7 @@ from epicontrol.core.settings import Settings
 from epicontrol.web.app import create_app
 from tests.factories import TEST_SECRET, City, make_city
 
-pytest_plugins = ["tests.checkpoint_fixtures"]
+pytest_plugins = ["tests.checkpoint_fixtures", "tests.browser_fixtures"]
 BACKENDS = ("sqlite", "postgresql")
 PG_ADMIN_URL = os.environ.get(
     "EPICONTROL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

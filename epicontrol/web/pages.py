@@ -16,6 +16,7 @@ from epicontrol.divisions import service as divisions
 from epicontrol.divisions.models import Division
 from epicontrol.people import service as people
 from epicontrol.people.models import Resident
+from epicontrol.web.menu import links_for
 from epicontrol.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +52,7 @@ def home(request: Request, db: DbSession, principal: MaybePrincipal) -> Response
         "trail": divisions.ancestors(db, division=scope),
         "subdivisions": subdivisions,
         "counts": _resident_counts(db, subdivisions),
+        "links": links_for(principal),
     }
     return render(request, "home.html", context)
 

@@ -1,4 +1,4 @@
-"""Browser fixtures: Debian's chromium driven by Playwright, and a live server for it to visit."""
+"""Browser tests run on SQLite only; the browser fixtures are in tests/browser_fixtures.py."""
 
 from __future__ import annotations
 
@@ -7,27 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-
-CHROMIUM = Path("/usr/bin/chromium")
-# Quiet, sandbox-free flags for a container; nothing reaches out to the network.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "locale": "zh-CN",
-}
 
 
 @pytest.fixture
@@ -37,35 +16,3 @@ def db_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     path = tmp_path / "store.db"
     shutil.copyfile(sqlite_template, path)
     yield f"sqlite:///{path}"
-
-
-@pytest.fixture(scope="session")
-def playwright_driver() -> Iterator[Playwright]:
-    """Playwright's driver; skips the browser tests where chromium is missing."""
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"Debian's chromium is not installed at {CHROMIUM}: "
-            "run `bash scripts/ensure-chromium.sh` (make test does)"
-        )
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_driver: Playwright) -> Iterator[Browser]:
-    """One headless chromium for the whole run (never a downloaded one)."""
-    launched = playwright_driver.chromium.launch(
-        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-    )
-    yield launched
-    launched.close()
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    """A fresh phone-sized page (390x844, touch) with no cookies."""
-    context = browser.new_context(**PHONE)  # type: ignore[arg-type]
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epicontrol.movements.models import Movement, MovementKind
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.browser.support import (
     GATE,
     assign_gate,
@@ -18,6 +17,7 @@ from tests.browser.support import (
     screenshot,
     write_qr_video,
 )
+from tests.browser_fixtures import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.factories import PASSWORD, City
 
 GREEN = "rgb(11, 138, 62)"

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from epicontrol.places.models import Place, PlaceKind
 from epicontrol.reports.models import SelfCheck, Tip
-from tests.browser.conftest import browser, phone, playwright_driver  # noqa: F401
 from tests.browser.support import screenshot
 from tests.factories import City
 
@@ -27,7 +26,7 @@ def db_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
 
 
 def test_public_self_check_and_report_on_a_phone(
-    phone: Page,  # noqa: F811
+    phone: Page,
     live_server: str,
     city: City,
     db: Session,

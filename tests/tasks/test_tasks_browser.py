@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from epicontrol.tasks.models import GridTask, TaskKind
 from epicontrol.tasks.service import NewTask, create
-from tests.browser.conftest import browser, db_url, phone, playwright_driver  # noqa: F401
+from tests.browser.conftest import db_url  # noqa: F401
 from tests.browser.support import screenshot
 from tests.factories import PASSWORD, City
 
@@ -38,7 +38,7 @@ def _task(db: Session, city: City, resident: str, due_in: timedelta) -> int:
 
 
 def test_grid_worker_completes_an_overdue_task_on_a_phone(
-    phone: Page,  # noqa: F811
+    phone: Page,
     live_server: str,
     city: City,
     db: Session,

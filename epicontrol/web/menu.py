@@ -1,0 +1,49 @@
+"""The start page's links: every page a role may open, from the one policy table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from epicontrol.core.auth import Principal
+from epicontrol.core.policy import Permission, Role, is_allowed
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A page and the permission (or role) that opens it."""
+
+    path: str
+    label: str
+    permission: Permission | None = None
+    role: Role | None = None
+
+
+# Order: what each role does most often first.
+LINKS: tuple[Link, ...] = (
+    Link("/risk-status", "我的健康码 My risk status", Permission.RISK_APPEAL),
+    Link("/daily-report", "每日健康报告 Daily health report", Permission.REPORT_SUBMIT),
+    Link("/self-check", "发热自查 Fever self-check"),
+    Link("/report", "举报 Report a concern"),
+    Link("/checkpoint", "卡口扫码 Checkpoint", Permission.CHECKPOINT_OPERATE),
+    Link("/tasks", "网格任务 Grid tasks", Permission.TASK_READ),
+    Link("/monitoring", "健康监测 People under observation", Permission.MONITORING_READ),
+    Link("/fever-reports", "发热自查记录 Fever self-checks", Permission.MONITORING_READ),
+    Link("/tips", "举报处理 Public reports", Permission.TIP_TRIAGE),
+    Link("/cases", "病例一览 Case line list", Permission.CASE_READ),
+    Link("/workbench/cases", "流调工作台 Tracing workbench", Permission.CONTACT_READ),
+    Link("/linkage/review", "记录关联审核 Record linkage review", Permission.LINKAGE_REVIEW),
+    Link("/fever-clinic", "发热门诊登记 Fever-clinic registration", Permission.CLINIC_REGISTER),
+)
+
+
+def links_for(principal: Principal) -> list[Link]:
+    """The links `principal` may follow (the pages check again: this only hides dead ends)."""
+    return [link for link in LINKS if _opens(link, principal)]
+
+
+def _opens(link: Link, principal: Principal) -> bool:
+    if link.role is not None:
+        return principal.role == link.role
+    if link.permission is None:
+        return True
+    return is_allowed(principal.role, link.permission)
