@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.linkage import intake, service
+from epicontrol.cases.linkage import intake, review, service
 from epicontrol.cases.linkage.models import LinkageRecord
 from epicontrol.core.crypto import PersonalDataVault
 from epicontrol.core.db import utcnow
@@ -196,7 +196,7 @@ def test_pairs_of_another_division_are_neither_shown_nor_decidable(
     )
     service.run(db, principal=admin, vault=vault, now=utcnow())
     db.commit()
-    [pair] = service.review_queue(db, principal=admin, vault=vault)
+    [pair] = review.review_queue(db, principal=admin, vault=vault)
     db.commit()
     headers = login(client, "epidemiologist")
     assert client.get("/api/linkage/review", headers=headers).json() == []

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from epicontrol.cases.linkage import intake, rules, service
+from epicontrol.cases.linkage import intake, review, rules, service
 from epicontrol.cases.linkage.models import RecordStatus
 from epicontrol.cases.linkage.schemas import DecisionIn, PairOut, RecordOut, RunOut, UploadOut
 from epicontrol.core.auth import Principal
@@ -94,17 +94,17 @@ def review_queue(
     db: DbSession,
     principal: Reviewer,
     vault: Vault,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_QUEUE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=review.MAX_QUEUE)] = 50,
 ) -> list[PairOut]:
     """Uncertain pairs waiting for a decision, both sides decrypted (audited), with the
     prior and each comparison's weight."""
-    return service.review_queue(db, principal=principal, vault=vault, limit=limit)
+    return review.review_queue(db, principal=principal, vault=vault, limit=limit)
 
 
 @router.post("/api/linkage/pairs/{pair_id}/decision")
 def decide(pair_id: int, decision: DecisionIn, db: DbSession, principal: Reviewer) -> PairOut:
     """Accept (link) or reject a queued pair; the decision is audited."""
-    pair = service.decide(
+    pair = review.decide(
         db,
         principal=principal,
         pair_id=pair_id,
@@ -112,7 +112,7 @@ def decide(pair_id: int, decision: DecisionIn, db: DbSession, principal: Reviewe
         now=utcnow(),
     )
     record = service.get_record(db, principal=principal, record_id=pair.record_id)
-    return service.pair_out(pair, record)
+    return review.pair_out(pair, record)
 
 
 @router.get("/linkage/review", include_in_schema=False)
@@ -128,7 +128,7 @@ def review_page(
         "principal": principal,
         "stored": stored,
         "labels": FIELD_LABELS,
-        "pairs": service.review_queue(db, principal=principal, vault=vault, limit=50),
+        "pairs": review.review_queue(db, principal=principal, vault=vault, limit=50),
         "auto_link": rules.AUTO_LINK_PROBABILITY,
         "review": rules.REVIEW_PROBABILITY,
         "sources": rules.SOURCES,
@@ -145,7 +145,7 @@ def review_decision(
     decision: Annotated[str, Form(pattern="^(accept|reject)$")],
 ) -> Response:
     """A decision from the review page; back to the queue."""
-    service.decide(
+    review.decide(
         db, principal=principal, pair_id=pair_id, accept=decision == "accept", now=utcnow()
     )
     return RedirectResponse("/linkage/review", status_code=303)

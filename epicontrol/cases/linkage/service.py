@@ -22,18 +22,16 @@ from epicontrol.cases.linkage.models import (
     PairState,
     RecordStatus,
 )
-from epicontrol.cases.linkage.schemas import PairOut, PersonView, WeightOut
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault
-from epicontrol.core.errors import Conflict, NotFound
+from epicontrol.core.errors import NotFound
 from epicontrol.divisions.models import Division
 from epicontrol.people.models import Resident
 
-MAX_QUEUE = 200
 
-
-def _in_scope(principal: Principal) -> ColumnElement[bool]:
+def in_scope(principal: Principal) -> ColumnElement[bool]:
+    """Rows whose division lies in the caller's subtree (join Division first)."""
     return Division.path.startswith(principal.division_path, autoescape=True)
 
 
@@ -41,7 +39,8 @@ def _decrypt(vault: PersonalDataVault, blob: bytes | None) -> str | None:
     return vault.decrypt(blob) if blob else None
 
 
-def _record_person(vault: PersonalDataVault, record: LinkageRecord) -> engine.Person:
+def record_person(vault: PersonalDataVault, record: LinkageRecord) -> engine.Person:
+    """A record's compared fields, decrypted (the caller audits)."""
     return engine.Person(
         key=record.id,
         name=_decrypt(vault, record.name_enc),
@@ -52,7 +51,8 @@ def _record_person(vault: PersonalDataVault, record: LinkageRecord) -> engine.Pe
     )
 
 
-def _resident_person(vault: PersonalDataVault, resident: Resident) -> engine.Person:
+def resident_person(vault: PersonalDataVault, resident: Resident) -> engine.Person:
+    """A resident's compared fields, decrypted (the caller audits)."""
     number = vault.decrypt(resident.id_number_enc)
     return engine.Person(
         key=resident.id,
@@ -64,9 +64,9 @@ def _resident_person(vault: PersonalDataVault, resident: Resident) -> engine.Per
     )
 
 
-def _residents_in_scope(db: Session, principal: Principal) -> list[Resident]:
+def _residentsin_scope(db: Session, principal: Principal) -> list[Resident]:
     query = select(Resident).join(Division, Division.id == Resident.division_id)
-    return list(db.scalars(query.where(_in_scope(principal))))
+    return list(db.scalars(query.where(in_scope(principal))))
 
 
 def run(
@@ -79,20 +79,29 @@ def run(
 ) -> LinkageRun:
     """Link every pending record of the caller's subtree to the residents of that subtree
     (m and u: the fixed priors of rules.py, or u estimated from the data with `estimate_u`)."""
+    # Scoring comes before any write, so a SQLite store is not held locked for its seconds
+    # (scans would wait). PostgreSQL locks the pending rows, and a second run skips them; on
+    # SQLite the records still pending are read again once this run holds the write lock.
     records = list(
         db.scalars(
             select(LinkageRecord)
             .join(Division, Division.id == LinkageRecord.division_id)
-            .where(_in_scope(principal), LinkageRecord.status == RecordStatus.PENDING.value)
+            .where(in_scope(principal), LinkageRecord.status == RecordStatus.PENDING.value)
             .order_by(LinkageRecord.id)
+            .with_for_update(of=LinkageRecord, skip_locked=True)
         )
     )
-    residents = _residents_in_scope(db, principal) if records else []
+    residents = _residentsin_scope(db, principal) if records else []
+    scored = engine.score(
+        [record_person(vault, r) for r in records],
+        [resident_person(vault, r) for r in residents],
+        min_probability=rules.REVIEW_PROBABILITY,
+        estimate_u=estimate_u,
+    )
     linkage_run = LinkageRun(
         division_id=principal.division_id,
         started_by=principal.user_id,
         started_at=now,
-        records=len(records),
         candidates=len(residents),
         parameters=json.dumps(
             {
@@ -106,13 +115,9 @@ def run(
     )
     db.add(linkage_run)
     db.flush()
+    records = _still_pending(db, records)
+    linkage_run.records = len(records)
     _audit_decryption(db, principal, linkage_run, records, residents)
-    scored = engine.score(
-        [_record_person(vault, r) for r in records],
-        [_resident_person(vault, r) for r in residents],
-        min_probability=rules.REVIEW_PROBABILITY,
-        estimate_u=estimate_u,
-    )
     linkage_run.candidate_pairs = len(scored)
     by_record: dict[int, list[engine.ScoredPair]] = defaultdict(list)
     for scored_pair in scored:
@@ -124,7 +129,7 @@ def run(
     ]
     db.flush()  # one batch of inserts gives every pair its id
     for record, pair in auto_links:
-        _link(db, record, pair, linked_by="auto", actor=principal, now=now)
+        link(db, record, pair, linked_by="auto", actor=principal, now=now)
         audit.record(
             db,
             actor=principal,
@@ -132,11 +137,27 @@ def run(
             entity="linkage_pair",
             entity_id=pair.id,
             purpose=f"record linkage run {linkage_run.id}",
-            detail=_pair_detail(pair),
+            detail=pair_detail(pair),
         )
     linkage_run.finished_at = now
     db.flush()
     return linkage_run
+
+
+def _still_pending(db: Session, records: list[LinkageRecord]) -> list[LinkageRecord]:
+    """Those of `records` that no other run has settled meanwhile."""
+    pending: set[int] = set()
+    for start in range(0, len(records), 5000):
+        ids = [r.id for r in records[start : start + 5000]]
+        pending.update(
+            db.scalars(
+                select(LinkageRecord.id).where(
+                    LinkageRecord.id.in_(ids),
+                    LinkageRecord.status == RecordStatus.PENDING.value,
+                )
+            )
+        )
+    return [r for r in records if r.id in pending]
 
 
 def _audit_decryption(
@@ -209,7 +230,8 @@ def _add_pair(
     return pair
 
 
-def _pair_detail(pair: LinkagePair) -> dict[str, object]:
+def pair_detail(pair: LinkagePair) -> dict[str, object]:
+    """What an audit entry about a pair records."""
     return {
         "record_id": pair.record_id,
         "resident_id": pair.resident_id,
@@ -218,7 +240,7 @@ def _pair_detail(pair: LinkagePair) -> dict[str, object]:
     }
 
 
-def _link(
+def link(
     db: Session,
     record: LinkageRecord,
     pair: LinkagePair,
@@ -248,136 +270,12 @@ def _tell_source(db: Session, record: LinkageRecord, *, actor: Principal) -> Non
         pass
 
 
-def _visible_pair(
-    db: Session, principal: Principal, pair_id: int
-) -> tuple[LinkagePair, LinkageRecord]:
-    row = db.execute(
-        select(LinkagePair, LinkageRecord)
-        .join(LinkageRecord, LinkageRecord.id == LinkagePair.record_id)
-        .join(Division, Division.id == LinkageRecord.division_id)
-        .where(LinkagePair.id == pair_id, _in_scope(principal))
-    ).first()
-    if row is None:
-        raise NotFound(f"linkage pair {pair_id} does not exist in your division")
-    return row[0], row[1]
-
-
-def decide(
-    db: Session, *, principal: Principal, pair_id: int, accept: bool, now: datetime
-) -> LinkagePair:
-    """Accept (link the record to the resident) or reject a queued pair; audited."""
-    pair, record = _visible_pair(db, principal, pair_id)
-    if pair.state != PairState.REVIEW.value:
-        raise Conflict(f"pair {pair_id} was already decided ({pair.state})")
-    pair.state = (PairState.ACCEPTED if accept else PairState.REJECTED).value
-    pair.decided_by = principal.user_id
-    pair.decided_at = now
-    others = list(
-        db.scalars(
-            select(LinkagePair).where(
-                LinkagePair.record_id == record.id,
-                LinkagePair.id != pair.id,
-                LinkagePair.state == PairState.REVIEW.value,
-            )
-        )
-    )
-    if accept:
-        for other in others:
-            other.state = PairState.SUPERSEDED.value
-        _link(db, record, pair, linked_by="review", actor=principal, now=now)
-    elif not others:
-        record.status = RecordStatus.UNMATCHED.value
-    audit.record(
-        db,
-        actor=principal,
-        action="accept" if accept else "reject",
-        entity="linkage_pair",
-        entity_id=pair.id,
-        purpose="clerical review",
-        detail=_pair_detail(pair),
-    )
-    db.flush()
-    return pair
-
-
-def review_queue(
-    db: Session, *, principal: Principal, vault: PersonalDataVault, limit: int = MAX_QUEUE
-) -> list[PairOut]:
-    """Pairs waiting for a decision in the caller's subtree, with both sides decrypted."""
-    rows = db.execute(
-        select(LinkagePair, LinkageRecord, Resident)
-        .join(LinkageRecord, LinkageRecord.id == LinkagePair.record_id)
-        .join(Resident, Resident.id == LinkagePair.resident_id)
-        .join(Division, Division.id == LinkageRecord.division_id)
-        .where(_in_scope(principal), LinkagePair.state == PairState.REVIEW.value)
-        .order_by(LinkagePair.record_id, LinkagePair.match_probability.desc())
-        .limit(min(limit, MAX_QUEUE))
-    ).all()
-    items = [
-        pair_out(
-            pair,
-            record,
-            _view(_record_person(vault, record)),
-            _view(_resident_person(vault, resident)),
-        )
-        for pair, record, resident in rows
-    ]
-    if items:
-        audit.record(
-            db,
-            actor=principal,
-            action="decrypt",
-            entity="linkage_pair",
-            purpose="clerical review",
-            detail={
-                "pairs": [item.id for item in items],
-                "residents": sorted({item.resident_id for item in items}),
-            },
-        )
-    return items
-
-
-def _view(person: engine.Person) -> PersonView:
-    born = person.birth_date
-    return PersonView(
-        name=person.name,
-        id_number=person.id_number,
-        birth_date=f"{born[:4]}-{born[4:6]}-{born[6:]}" if born and len(born) == 8 else born,
-        phone=person.phone,
-        sex=person.sex,
-    )
-
-
-def pair_out(
-    pair: LinkagePair,
-    record: LinkageRecord,
-    record_view: PersonView | None = None,
-    resident_view: PersonView | None = None,
-) -> PairOut:
-    """A pair as the API and the review page show it."""
-    weights = json.loads(pair.weights)
-    return PairOut(
-        id=pair.id,
-        record_id=pair.record_id,
-        resident_id=pair.resident_id,
-        source=record.source,
-        source_ref=record.source_ref,
-        state=pair.state,
-        match_weight=pair.match_weight,
-        match_probability=pair.match_probability,
-        prior_weight=weights["prior"],
-        weights=[WeightOut(**w) for w in weights["comparisons"]],
-        record=record_view,
-        resident=resident_view,
-    )
-
-
 def get_record(db: Session, *, principal: Principal, record_id: int) -> LinkageRecord:
     """One record of the caller's subtree."""
     record = db.scalar(
         select(LinkageRecord)
         .join(Division, Division.id == LinkageRecord.division_id)
-        .where(LinkageRecord.id == record_id, _in_scope(principal))
+        .where(LinkageRecord.id == record_id, in_scope(principal))
     )
     if record is None:
         raise NotFound(f"linkage record {record_id} does not exist in your division")
@@ -391,7 +289,7 @@ def list_records(
     query = (
         select(LinkageRecord)
         .join(Division, Division.id == LinkageRecord.division_id)
-        .where(_in_scope(principal))
+        .where(in_scope(principal))
         .order_by(LinkageRecord.id.desc())
         .limit(500)
     )
