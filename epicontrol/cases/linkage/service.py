@@ -1,4 +1,4 @@
-"""Linkage runs, the clerical review queue and its decisions, all scoped to the caller's division.
+"""Linkage runs and stored records, scoped to the caller's division (review: review.py).
 
 A run decrypts the pending records and the candidate residents of the caller's subtree (one
 audit entry for each set), scores them with Splink (engine.py), links a record automatically
