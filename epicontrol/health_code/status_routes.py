@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -10,9 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Purpose, require
+from epicontrol.core.errors import InvalidInput
 from epicontrol.core.policy import Permission
 from epicontrol.health_code import risk
-from epicontrol.health_code.rules import LOCAL_TIME
+from epicontrol.health_code.evaluate import end_of_local_day
+from epicontrol.health_code.rules import LOCAL_TIME, active
 from epicontrol.health_code.schemas import AppealDecisionIn, AppealIn, AppealOut, RiskStatusOut
 from epicontrol.web.templating import render
 
@@ -87,3 +90,54 @@ def my_status_appeal(
     """The appeal form of the page; back to the page once filed."""
     risk.appeal(db, principal=principal, data=AppealIn(reason=reason), now=utcnow())
     return RedirectResponse("/risk-status", status_code=303)
+
+
+@pages.get("/risk-appeals")
+def appeals_page(request: Request, db: DbSession, principal: Reviewer) -> Response:
+    """The officer's queue of open appeals in scope, each with the status and its records
+    (every status shown is an audited read) and the decision form."""
+    now = utcnow()
+    queue = risk.list_appeals(db, principal=principal, state="open")
+    statuses = {
+        a.resident_id: risk.read(
+            db, principal=principal, resident_id=a.resident_id, purpose="appeal review", now=now
+        )
+        for a in queue
+    }
+    context = {
+        "queue": queue,
+        "statuses": statuses,
+        "colour_names": COLOUR_NAMES,
+        "time_zone": LOCAL_TIME,
+        "max_days": active().max_override_days,
+    }
+    response = render(request, "risk_appeals.html", context)
+    response.headers.update(NO_STORE)
+    return response
+
+
+@pages.post("/risk-appeals/{appeal_id}/decision")
+def appeals_page_decision(
+    appeal_id: int,
+    db: DbSession,
+    principal: Reviewer,
+    decision: Annotated[str, Form(max_length=16)],
+    note: Annotated[str, Form(max_length=1000)],
+    colour: Annotated[str, Form(max_length=8)] = "",
+    until: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """The decision form of the queue: a correction holds to the end of the chosen day."""
+    try:
+        last_day = date.fromisoformat(until) if until else None
+        data = AppealDecisionIn.model_validate(
+            {
+                "decision": decision,
+                "note": note,
+                "colour": colour or None,
+                "until": end_of_local_day(last_day) if last_day else None,
+            }
+        )
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        raise InvalidInput(f"the decision is not valid: {error}") from None
+    risk.decide(db, principal=principal, appeal_id=appeal_id, data=data, now=utcnow())
+    return RedirectResponse("/risk-appeals", status_code=303)

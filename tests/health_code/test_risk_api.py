@@ -215,3 +215,27 @@ def test_page_appeal_form_files_an_appeal(client: TestClient, db: Session, city:
     page = client.get("/risk-status", headers=headers)
     assert "Your appeal is being reviewed" in page.text
     assert len(_audits(db, "appeal")) == 1
+
+
+def test_officer_decides_from_the_appeals_page(client: TestClient, db: Session, city: City) -> None:
+    add_fever(db, city.residents["neighbour"])
+    db.commit()
+    resident = login(client, "resident_zhang")
+    filed = client.post(
+        "/api/risk-status/me/appeals", json={"reason": "no fever since"}, headers=resident
+    ).json()
+    officer = login(client, "officer_m1")
+    page = client.get("/risk-appeals", headers=officer)
+    assert page.status_code == 200 and f'data-appeal="{filed["id"]}"' in page.text
+    assert "Fever reported" in page.text
+    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    url = f"/risk-appeals/{filed['id']}/decision"
+    form = {"decision": "correct", "note": "clinic retest normal", "colour": "green"}
+    bad = client.post(url, data={**form, "until": "not-a-day"}, headers=officer)
+    assert bad.status_code == 422
+    done = client.post(
+        url, data={**form, "until": tomorrow}, headers=officer, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert client.get("/api/risk-status/me", headers=resident).json()["colour"] == "green"
+    assert client.get("/risk-appeals", headers=login(client, "resident_zhang")).status_code == 403

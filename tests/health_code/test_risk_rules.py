@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import Case
@@ -17,6 +17,7 @@ from epicontrol.health_code.models import RiskEvidence, RiskStatus
 from epicontrol.health_code.rules import Colour, RiskRules
 from epicontrol.health_code.triggers import sweep
 from epicontrol.reports.models import SelfCheck
+from epicontrol.tracing.models import Contact
 from tests.factories import City
 from tests.health_code.records import (
     add_arrival,
@@ -265,3 +266,16 @@ def test_sweeper_thread_applies_rules_in_the_background(db: Session, city: City)
     finally:
         sweeper.stop()
     assert stored_colour(db, zhang) == "yellow"
+
+
+def test_bulk_statements_through_the_session_recompute_too(db: Session, city: City) -> None:
+    zhang, wang = city.residents["neighbour"], city.residents["wang_mother"]
+    contact = add_contact(db, add_case(db, city.residents["m3_resident"]), zhang)
+    add_fever(db, wang)
+    db.commit()
+    assert (stored_colour(db, zhang), stored_colour(db, wang)) == ("red", "yellow")
+    # As tracing drops a stale contact, and as a clinic might clear checks in bulk.
+    db.execute(delete(Contact).where(Contact.id == contact.id))
+    db.execute(update(SelfCheck).where(SelfCheck.resident_id == wang).values(cleared_at=utcnow()))
+    db.commit()
+    assert (stored_colour(db, zhang), stored_colour(db, wang)) == ("green", "green")
