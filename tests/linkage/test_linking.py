@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,7 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault, mask_name
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import load_principal
+from epicontrol.core.errors import Conflict, InvalidInput
 from epicontrol.core.models import AuditEntry, User
 from epicontrol.people.models import Resident
 from tests.factories import City, resident_id
@@ -197,3 +199,43 @@ def test_two_near_certain_candidates_go_to_review_not_auto_link(
     pairs = db.scalars(select(LinkagePair).where(LinkagePair.record_id == record.id)).all()
     assert sorted(p.resident_id for p in pairs) == sorted(twins)
     assert all(p.state == PairState.REVIEW.value for p in pairs)
+
+
+def test_enqueue_refuses_bad_input_and_repeats_and_stores_nothing(
+    db: Session, city: City, vault: PersonalDataVault
+) -> None:
+    good = {"source_ref": "reg-1", "name": "王建国", "phone": "13800001111"}
+    bad_calls = [
+        ({"source": "rumour", "division_id": city.divisions["d1"]}, [good], InvalidInput),
+        ({"source": "inspection", "division_id": 999_999}, [good], InvalidInput),
+        ({"source": "inspection", "division_id": city.divisions["d1"]}, [good, good], Conflict),
+        (
+            {"source": "inspection", "division_id": city.divisions["d1"]},
+            [{"source_ref": "x", "name": "王建国", "id_number": "41010219700312"}],
+            InvalidInput,
+        ),
+    ]
+    for where, records, error in bad_calls:
+        with pytest.raises(error):
+            intake.enqueue(db, source_id=None, records=records, vault=vault, **where)  # type: ignore[arg-type]
+        db.rollback()
+    intake.enqueue(
+        db,
+        source="clinic_registration",
+        source_id=5,
+        records=[good],
+        division_id=city.divisions["d1"],
+        vault=vault,
+    )
+    db.commit()
+    with pytest.raises(Conflict):
+        intake.enqueue(
+            db,
+            source="clinic_registration",
+            source_id=5,
+            records=[good],
+            division_id=city.divisions["d1"],
+            vault=vault,
+        )
+    db.rollback()
+    assert len(db.scalars(select(LinkageRecord)).all()) == 1

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-_ID_TYPED = re.compile(r"^[0-9]{14,18}[0-9X]?$")
+_ID_TYPED = re.compile(r"^[0-9]{14,18}[0-9X]$")
 _PHONE_TYPED = re.compile(r"^[0-9]{8,13}$")
 _SEX = {"M": "M", "F": "F", "男": "M", "女": "F", "MALE": "M", "FEMALE": "F"}
 
