@@ -3,6 +3,7 @@ the colours a checkpoint shows)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -177,14 +178,14 @@ def colours(
     query = select(s.resident_id, s.colour, level)
     if db.get_bind().dialect.name == "postgresql":
         # One `= ANY(array)` however many residents (as passes.holders does).
-        conditions = [s.resident_id == any_(literal(wanted, ARRAY(Integer)))]
+        condition = s.resident_id == any_(literal(wanted, ARRAY(Integer)))
     else:
-        conditions = [s.resident_id.in_(chunk) for chunk in chunks(wanted)]
+        # One JSON array parameter: no bound-parameter limit, one statement for any number.
+        ids = func.json_each(literal(json.dumps(wanted))).table_valued("value")
+        condition = s.resident_id.in_(select(ids.c.value))
     db.flush()  # the statement bypasses the ORM
-    connection = db.connection()
-    for condition in conditions:
-        for resident, colour, stale_level in connection.execute(query.where(condition)):
-            result[resident] = colour if stale_level is None else _LABELS[stale_level]
+    for resident, colour, stale_level in db.connection().execute(query.where(condition)):
+        result[resident] = colour if stale_level is None else _LABELS[stale_level]
     return result
 
 

@@ -279,3 +279,22 @@ def test_bulk_statements_through_the_session_recompute_too(db: Session, city: Ci
     db.execute(update(SelfCheck).where(SelfCheck.resident_id == wang).values(cleared_at=utcnow()))
     db.commit()
     assert (stored_colour(db, zhang), stored_colour(db, wang)) == ("green", "green")
+
+
+def test_colours_of_thousands_of_residents_is_still_one_statement(db: Session, city: City) -> None:
+    add_case(db, city.residents["wang_father"])
+    db.commit()
+    statements: list[str] = []
+    engine = db.get_bind()
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    wanted = [city.residents["wang_father"], *range(10_000, 12_500)]  # most are unknown: green
+    try:
+        found = service.colours(db, wanted)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert found[city.residents["wang_father"]] == "red" and found[10_000] == "green"
