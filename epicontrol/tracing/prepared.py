@@ -8,20 +8,16 @@ likewise. A test holds the two paths to identical rows (tests/tracing/test_prepa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
 
 from epicontrol.tracing import schema
-from epicontrol.tracing.definitions import build
-from epicontrol.tracing.engine import read_households
-from epicontrol.tracing.engines.duckdb import DuckDBEngine
-from epicontrol.tracing.rules import MINUTE, TracingRules
+from epicontrol.tracing.rules import MINUTE
 from epicontrol.tracing.visit_index import TIER_STARTS, Int64s, VisitIndex, union_of
-from epicontrol.tracing.visits import VisitsSource, register_visits
 
 # Sorted, so that sorting by code sorts by name.
 RULE_NAMES = ("co_location", "household", "same_carriage")
@@ -29,8 +25,6 @@ CO_LOCATION, HOUSEHOLD, SAME_CARRIAGE = range(3)
 # Candidate pairs formed at once: bounds the memory of a case at a large school.
 CHUNK_PAIRS = 8_000_000
 NULL_LAST = np.iinfo(np.int64).max
-# The VISITS columns the index reads (place kinds went into the dwell estimates already).
-INDEX_COLUMNS = ("resident_id", "place_id", "start_s", "end_s", "train_number", "carriage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +75,32 @@ class Excluded:
         self.flagged[resident[known]] = True
         self.one_case = cases == 1
 
-    def allowed(self, case: Int64s, resident: Int64s) -> np.ndarray:
-        """Whether each (case, resident) may be a contact."""
+    def allowed(self, resident: Int64s, case_of: Callable[[Int64s], Int64s]) -> np.ndarray:
+        """Whether each resident may be a contact of its case; `case_of(rows)` gives the case
+        numbers of some rows, asked only for residents excluded for some case."""
         flagged = self.flagged[resident]
         allowed = ~flagged
         if self.one_case or not flagged.any():
             return allowed
         # Several cases: a resident excluded for one case may be another's contact.
         rows = np.flatnonzero(flagged)
-        keys = case[rows] * self.residents + resident[rows]
+        keys = case_of(rows) * self.residents + resident[rows]
         position = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         allowed[rows] = self.keys[position] != keys
         return allowed
+
+
+def _case_of(case_number: Int64s, case: Int64s, source: Int64s, rows: Int64s) -> Int64s:
+    """The case numbers of some pairs (rows of `source`, itself rows of the sources)."""
+    return case_number[case[source[rows]]]
+
+
+def _spread(values: Int64s, rows: Int64s) -> Int64s:
+    """values[rows], filled rather than gathered when all values are one (one case; the
+    null via of degree 1)."""
+    if len(values) and (values == values[0]).all():
+        return np.full(len(rows), values[0], dtype=np.int64)
+    return values[rows]
 
 
 def _chunks(counts: Int64s) -> list[tuple[int, int]]:
@@ -144,18 +152,18 @@ def _co_location(
         keep = overlap_end - overlap_start >= minimum
         contact = index.resident[row]
         if not excluded.one_case:
-            # With one case, the others hold neither the case nor its close contacts (the
-            # sources of degree 2) any more: only several cases need these checks.
-            keep &= contact != sources.resident[source]
-            keep[keep] = excluded.allowed(case_number[sources.case[source[keep]]], contact[keep])
+            # (With one case, the others left hold no excluded person already.) A source's own
+            # resident is excluded for its case (the case itself; for degree 2, a close
+            # contact of it), so this drops a source's own visits too.
+            keep &= excluded.allowed(contact, partial(_case_of, case_number, sources.case, source))
         source = source[keep]
         found.append(
             Episodes(
-                case=sources.case[source],
+                case=_spread(sources.case, source),
                 contact=contact[keep],
                 rule=np.full(len(source), CO_LOCATION),
                 place=index.places.external(sources.place[source]),
-                via=sources.via[source],
+                via=_spread(sources.via, source),
                 start=overlap_start[keep],
                 end=overlap_end[keep],
             )
@@ -181,7 +189,7 @@ def _same_carriage(
     keep = (overlap_end - overlap_start >= index.rules.carriage_min_overlap_s) & (
         contact != periods.resident[period]
     )
-    keep[keep] = excluded.allowed(case_number[periods.case[period[keep]]], contact[keep])
+    keep &= excluded.allowed(contact, lambda rows: case_number[periods.case[period[rows]]])
     period = period[keep]
     return [
         Episodes(
@@ -202,7 +210,7 @@ def _household(
     """definitions.HOUSEHOLD: everyone sharing the household, for the whole period."""
     owner, member = index.household_members(periods.resident)
     keep = member != periods.resident[owner]
-    keep[keep] = excluded.allowed(case_number[periods.case[owner[keep]]], member[keep])
+    keep &= excluded.allowed(member, lambda rows: case_number[periods.case[owner[rows]]])
     owner, member = owner[keep], member[keep]
     return [
         Episodes(
@@ -254,18 +262,12 @@ def _close_contact_periods(
     order = np.lexsort((close.contact, case_resident[close.case], case_number[close.case]))
     number, contact = case_number[close.case][order], close.contact[order]
     resident = case_resident[close.case][order]
-    firsts = (
-        np.flatnonzero(
-            np.r_[
-                True,
-                (number[1:] != number[:-1])
-                | (resident[1:] != resident[:-1])
-                | (contact[1:] != contact[:-1]),
-            ]
-        )
-        if len(order)
-        else np.empty(0, dtype=np.int64)
+    changes = (
+        (number[1:] != number[:-1])
+        | (resident[1:] != resident[:-1])
+        | (contact[1:] != contact[:-1])
     )
+    firsts = np.flatnonzero(np.r_[True, changes]) if len(order) else np.empty(0, dtype=np.int64)
     start = np.minimum.reduceat(close.start[order], firsts) if len(firsts) else firsts
     contact = contact[firsts]
     end = np.full(len(firsts), now_s, dtype=np.int64)
@@ -341,10 +343,10 @@ def _nullable(values: Int64s) -> pa.Array:
     return pa.nulls(len(values), pa.int64()) if missing.all() else pa.array(values, mask=missing)
 
 
-def _rule_names(rule: Int64s) -> pa.Array:
-    """The rules' names; a part found by one rule (the usual case) is one name repeated, laid
-    out directly: six times faster than casting a dictionary array."""
-    if not len(rule) or (rule != rule[0]).any():
+def _rule_names(rule: Int64s, is_uniform: bool) -> pa.Array:
+    """The rules' names; a part found by one rule is one name repeated, laid out directly:
+    six times faster than casting a dictionary array."""
+    if not is_uniform:
         codes = pa.array(rule.astype(np.int8))
         return pa.DictionaryArray.from_arrays(codes, RULE_NAMES).cast(pa.string())
     name = RULE_NAMES[int(rule[0])].encode()
@@ -355,25 +357,44 @@ def _rule_names(rule: Int64s) -> pa.Array:
 
 
 def _batch(
-    index: VisitIndex, found: Episodes, degree: np.ndarray, case_ids: Int64s, residents: Int64s
+    index: VisitIndex,
+    found: Episodes,
+    degree: np.ndarray,
+    case_ids: Int64s,
+    residents: Int64s,
+    is_uniform: bool,
 ) -> pa.RecordBatch:
-    """schema.CONTACTS rows of the episodes."""
-    via = found.via
-    if (via >= 0).any():
-        via = np.where(via >= 0, index.residents.external(np.maximum(via, 0)), -1)
+    """schema.CONTACTS rows of the episodes. A uniform part (one rule, one degree: every part
+    as found) needs no look at its values to know which are null."""
+    is_uniform = is_uniform and len(found.case) > 0
+    size = len(found.case)
+    if is_uniform:
+        is_household = found.rule[0] == HOUSEHOLD
+        place = pa.nulls(size, pa.int64()) if is_household else pa.array(found.place)
+        is_close = degree[0] == 1
+        via = pa.nulls(size, pa.int64()) if is_close else pa.array(external(index, found.via))
+    else:
+        place = _nullable(found.place)
+        known = found.via >= 0
+        via = _nullable(np.where(known, external(index, np.maximum(found.via, 0)), -1))
     columns = [
         pa.array(case_ids[found.case]),
         pa.array(residents[found.case]),
-        pa.array(index.residents.external(found.contact)),
+        pa.array(external(index, found.contact)),
         pa.array(degree),
-        _rule_names(found.rule),
-        _nullable(found.place),
-        _nullable(via),
+        _rule_names(found.rule, is_uniform),
+        place,
+        via,
         pa.array(found.start),
         pa.array(found.end),
         pa.array((found.end - found.start) // MINUTE),
     ]
     return pa.RecordBatch.from_arrays(columns, schema=schema.CONTACTS)
+
+
+def external(index: VisitIndex, residents: Int64s) -> Int64s:
+    """Resident ids of dense numbers."""
+    return index.residents.external(residents)
 
 
 def _ordered(
@@ -403,27 +424,12 @@ def _table(
     degrees = [np.full(len(p.case), d, dtype=np.int8) for p, d in parts]
     if not is_ordered:
         batches = [
-            _batch(index, part, degree, case_ids, residents)
+            _batch(index, part, degree, case_ids, residents, is_uniform=True)
             for (part, _), degree in zip(parts, degrees, strict=True)
         ]
         return pa.Table.from_batches(batches, schema=schema.CONTACTS)
     found, degree = _ordered(
         index, Episodes.concat([p for p, _ in parts]), np.concatenate(degrees), case_ids
     )
-    return pa.Table.from_batches([_batch(index, found, degree, case_ids, residents)])
-
-
-def read_visits(
-    source: VisitsSource, rules: TracingRules, columns: Sequence[str] = INDEX_COLUMNS
-) -> pa.Table:
-    """VISITS columns from movements Parquet, by the engine's own definition (visits.py)."""
-    with DuckDBEngine() as engine:
-        register_visits(engine, source, rules)
-        return engine.query(build("SELECT * FROM visits").select(*columns, append=False))
-
-
-def prepare_city_directory(directory: Path, rules: TracingRules) -> VisitIndex:
-    """The index of a city folder or store export (engine.trace_city_directory's inputs)."""
-    places = directory / "places.parquet"
-    source = VisitsSource(directory / "movements", places if places.exists() else None)
-    return VisitIndex(read_visits(source, rules), read_households(directory), rules)
+    batch = _batch(index, found, degree, case_ids, residents, is_uniform=False)
+    return pa.Table.from_batches([batch])

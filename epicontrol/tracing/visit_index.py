@@ -10,16 +10,24 @@ searched with their own longest stay, not the stall-holder's for everyone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from epicontrol.tracing.definitions import build
+from epicontrol.tracing.engine import read_households
+from epicontrol.tracing.engines.duckdb import DuckDBEngine
 from epicontrol.tracing.rules import HOUR, TracingRules
+from epicontrol.tracing.visits import VisitsSource, register_visits
 
 # Lower bounds of the duration tiers, in seconds (a visit falls in the last tier it reaches).
 TIER_STARTS = np.array([0, HOUR, 4 * HOUR, 12 * HOUR], dtype=np.int64)
+# The VISITS columns the index reads (place kinds went into the dwell estimates already).
+INDEX_COLUMNS = ("resident_id", "place_id", "start_s", "end_s", "train_number", "carriage")
 # Identifiers up to this bound index arrays directly; sparser ones are numbered first.
 DIRECT_ID_LIMIT = 1 << 25
 
@@ -227,3 +235,19 @@ class VisitIndex:
     def nbytes(self) -> int:
         """Memory held by the index's arrays."""
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+
+def read_visits(
+    source: VisitsSource, rules: TracingRules, columns: Sequence[str] = INDEX_COLUMNS
+) -> pa.Table:
+    """VISITS columns from movements Parquet, by the engine's own definition (visits.py)."""
+    with DuckDBEngine() as engine:
+        register_visits(engine, source, rules)
+        return engine.query(build("SELECT * FROM visits").select(*columns, append=False))
+
+
+def prepare_city_directory(directory: Path, rules: TracingRules) -> VisitIndex:
+    """The index of a city folder or store export (engine.trace_city_directory's inputs)."""
+    places = directory / "places.parquet"
+    source = VisitsSource(directory / "movements", places if places.exists() else None)
+    return VisitIndex(read_visits(source, rules), read_households(directory), rules)

@@ -20,9 +20,14 @@ from epicontrol.tracing.engine import (
     trace_city_directory,
 )
 from epicontrol.tracing.engines.duckdb import DuckDBEngine
-from epicontrol.tracing.prepared import prepare_city_directory, read_visits, trace_prepared
+from epicontrol.tracing.prepared import trace_prepared
 from epicontrol.tracing.rules import DEFAULT_RULES, TracingRules, to_epoch_seconds
-from epicontrol.tracing.visit_index import DenseIds, VisitIndex
+from epicontrol.tracing.visit_index import (
+    DenseIds,
+    VisitIndex,
+    prepare_city_directory,
+    read_visits,
+)
 from epicontrol.tracing.visits import VisitsSource
 from tests.tracing import engine_scenarios as town
 
