@@ -52,8 +52,11 @@ def test_resident_cannot_read_another_residents_status(
     assert other.status_code == 403
     own = client.get(f"/api/residents/{city.residents['neighbour']}/risk-status", headers=headers)
     assert own.status_code == 200 and own.json()["colour"] == "green"
+    # Not even a member of one's own household.
+    child = f"/api/residents/{city.residents['wang_child']}/risk-status"
+    assert client.get(child, headers=login(client, "resident_wang")).status_code == 403
     denied = [e for e in _audits(db, "risk:read") if e.outcome == "denied"]
-    assert len(denied) == 1
+    assert len(denied) == 2
 
 
 def test_staff_read_in_scope_is_audited_and_out_of_scope_refused(
