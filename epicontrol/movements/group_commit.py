@@ -38,8 +38,9 @@ from epicontrol.movements.schemas import ScanIn
 MAX_GROUP = 2_000
 # The writer thread ends after this long without scans; the next scan starts a new one.
 WRITER_IDLE_SECONDS = 5.0
-# Writer threads (and database connections) per process. Two let one lane store its group
-# while the other waits for its commit (measured on 2 cores: bench/RESULTS.md).
+# Writer threads (and database connections) per process. One: most of a group's cost is per
+# group (the colour query, the commit), and on 2 cores a second lane halved the groups and
+# doubled the CPU per scan on PostgreSQL (bench/RESULTS.md).
 WRITER_LANES = 1
 
 Outcome = ScanResult | Exception

@@ -86,7 +86,7 @@ def store_batch(
 ) -> list[ScanResult]:
     """record_scans for the batch endpoint: the same, answered as ScanResult (cheaper to send)."""
     sql = ingest_sql.Statements(db)
-    accepted = _validate(sql, device, scans, secret=secret, now=now)
+    accepted = validate(sql, device, scans, secret=secret, now=now)
     stored = store_accepted(sql, accepted, now)
     audit_ingest(db, device, scans=len(scans), stored=len(stored.inserted))
     return results_of(db, accepted, stored)
@@ -115,7 +115,7 @@ def holder_problem(found: dict[str, health.PassHolder], pass_id: str) -> str | N
     return None
 
 
-def _validate(
+def validate(
     sql: ingest_sql.Statements,
     device: DeviceContext,
     scans: list[ScanIn],

@@ -78,6 +78,28 @@ class Movement(Base):
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), index=True)
 
 
+class ScanUpload(Base):
+    """A batch of scans uploaded by a device, validated and durable, not yet in movements.
+
+    One row per batch holding the request body as sent: landing it costs one row's write
+    whatever the batch size, where storing 10,000 movements updates their 9 indexes 10,000
+    times. A background mover (uploads.py) stores each upload's scans into movements (idempotent
+    by client uuid) and deletes the upload in the same transaction.
+    """
+
+    __tablename__ = "scan_uploads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    device_id: Mapped[int | None] = mapped_column(Integer)
+    place_id: Mapped[int] = mapped_column(Integer)
+    division_id: Mapped[int] = mapped_column(Integer)
+    fixed_direction: Mapped[str | None] = mapped_column(String(3))
+    device_name: Mapped[str] = mapped_column(String(120))
+    scans: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class TemperatureAlert(Base):
     """An abnormal temperature at a checkpoint, for the community officer to follow up."""
 

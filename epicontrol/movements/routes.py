@@ -20,10 +20,10 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, require
 from epicontrol.core.policy import Permission
-from epicontrol.movements import devices, group_commit, ingest, scan_asgi
+from epicontrol.movements import devices, group_commit, ingest, scan_asgi, uploads
 from epicontrol.movements.ingest import DeviceContext
 from epicontrol.movements.models import Direction
-from epicontrol.movements.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanOut
+from epicontrol.movements.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanOut, UploadOut
 
 router = APIRouter(tags=["checkpoints"])
 DeviceAdmin = Annotated[Principal, Depends(require(Permission.DEVICE_ADMIN))]
@@ -109,9 +109,7 @@ def _scan_writer(app: Any) -> group_commit.ScanWriter:
         with _writer_lock:
             writer = getattr(app.state, "scan_writer", None)
             if writer is None:
-                # SQLite has one writer at a time: a second lane would only queue for its lock.
-                lanes = 1 if app.state.engine.dialect.name == "sqlite" else None
-                writer = group_commit.ScanWriter(app.state.sessions, lanes=lanes)
+                writer = group_commit.ScanWriter(app.state.sessions)
                 app.state.scan_writer = writer
     return writer
 
@@ -177,6 +175,38 @@ async def record_scan_batch(request: Request) -> Response:
     body = await request.body()
     # Parsing and storing 10,000 scans takes a while: off the event loop, in a worker thread.
     return await run_in_threadpool(_store_batch, request.app.state, device, body)
+
+
+def _land_upload(state: Any, device: DeviceContext, body: bytes) -> Response:
+    batch = _parse(ScanBatchIn, body)
+    with state.sessions() as db:
+        landed = uploads.land(
+            db,
+            device=device,
+            scans=batch.scans,
+            body=body,
+            secret=state.settings.secret_key,
+            now=utcnow(),
+        )
+        db.commit()  # durable before the device hears back
+    uploads.wake_movers()
+    content = {"upload_id": landed.upload_id, "accepted": landed.accepted}
+    return Response(orjson.dumps(content), status_code=202, media_type="application/json")
+
+
+@scans.post(
+    "/api/scans/upload",
+    status_code=202,
+    response_model=UploadOut,
+    dependencies=[Depends(current_device)],
+    openapi_extra=_body_schema(ScanBatchIn),
+)
+async def upload_scans(request: Request) -> Response:
+    """Upload up to 10,000 scans (all or none): answered once they are checked and durable;
+    stored into movements in the background (uploads.py says what the answer promises)."""
+    device = await _scan_device(request)
+    body = await request.body()
+    return await run_in_threadpool(_land_upload, request.app.state, device, body)
 
 
 class DeviceIn(BaseModel):

@@ -45,3 +45,10 @@ class ScanBatchOut(BaseModel):
     stored: int
     duplicates: int
     results: list[ScanOut]
+
+
+class UploadOut(BaseModel):
+    """An upload landed: every scan checked and durable, stored into movements shortly."""
+
+    upload_id: int
+    accepted: int = Field(description="scans in the upload, each stored once (by uuid)")

@@ -59,9 +59,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     forgetter = start_sender_forgetter(
         app.state.sessions, interval_seconds=settings.retention_purge_interval_seconds
     )
+    from epicontrol.movements.uploads import start_upload_mover
+
+    mover = start_upload_mover(app.state.sessions, secret=settings.secret_key)
     try:
         yield
     finally:
+        mover.stop()
         if forgetter is not None:
             forgetter.stop()
         if monitor is not None:

@@ -1,4 +1,4 @@
-"""scan ingest (reserved)
+"""scan ingest: uploads landed whole before they are moved into movements
 
 Revision ID: 0011
 Revises: 0010
@@ -7,6 +7,9 @@ Create Date: 2026-11-23 16:45:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "scan_uploads",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("device_id", sa.Integer(), nullable=True),
+        sa.Column("place_id", sa.Integer(), nullable=False),
+        sa.Column("division_id", sa.Integer(), nullable=False),
+        sa.Column("fixed_direction", sa.String(length=3), nullable=True),
+        sa.Column("device_name", sa.String(length=120), nullable=False),
+        sa.Column("scans", sa.Integer(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_uploads")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("scan_uploads")

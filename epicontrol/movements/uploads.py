@@ -1,0 +1,182 @@
+"""Batch uploads: validated, landed whole (durable) and acknowledged, then moved into movements
+by a background mover.
+
+Why: storing a batch into movements is bounded by the store itself (every row updates the 9
+indexes of movements: 22,500-34,400 rows/s by binary COPY on PostgreSQL with no HTTP at all),
+while a device back online only needs to know that its scans are safe. Landing costs one row per
+batch; the request's CPU is parsing and checking (~3 µs a scan, bench/RESULTS.md).
+
+What an upload's answer promises: every scan passed the same checks as a batch's (signature,
+known and unrevoked pass, plausible time and temperature; otherwise 422 and nothing landed) and
+is durable; each will be stored in movements exactly once (a scan already stored, by an earlier
+upload or a single scan with the same uuid, is skipped). It does not say the direction or the
+colour, nor which scans were retries: directions are chosen from the person's previous record at
+the gate when the upload is moved, in the order the scans happened, as for a batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from epicontrol.core.db import utcnow
+from epicontrol.movements import ingest, ingest_sql
+from epicontrol.movements.ingest import Accepted, DeviceContext
+from epicontrol.movements.models import ScanUpload
+from epicontrol.movements.schemas import ScanBatchIn, ScanIn
+
+logger = logging.getLogger(__name__)
+# The mover looks for uploads this often when nothing wakes it (an upload in another process).
+MOVER_POLL_SECONDS = 0.5
+# Niceness of the mover thread (Linux): acknowledging uploads comes first, moving them after.
+MOVER_NICENESS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Landed:
+    """An upload acknowledged: its id and how many scans it holds."""
+
+    upload_id: int
+    accepted: int
+
+
+def land(
+    db: Session,
+    *,
+    device: DeviceContext,
+    scans: list[ScanIn],
+    body: bytes,
+    secret: str,
+    now: datetime,
+) -> Landed:
+    """Check every scan as a batch's are checked (all or none: InvalidInput), then keep the
+    body as sent; the caller commits before answering."""
+    sql = ingest_sql.Statements(db)
+    ingest.validate(sql, device, scans, secret=secret, now=now)
+    upload = ScanUpload(
+        device_id=device.device_id,
+        place_id=device.place_id,
+        division_id=device.division_id,
+        fixed_direction=device.fixed_direction,
+        device_name=device.name,
+        scans=len(scans),
+        received_at=now,
+        body=body,
+    )
+    db.add(upload)
+    db.flush()
+    return Landed(upload.id, len(scans))
+
+
+def move_one(db: Session, *, secret: str, now: datetime) -> int | None:
+    """Move the oldest upload into movements, in the caller's transaction; returns the scans
+    it held, or None if there was none. The upload is claimed by deleting it first: two movers
+    (two processes) never move the same one, and a failure rolls the claim back."""
+    upload = _claim_oldest(db)
+    if upload is None:
+        return None
+    device = DeviceContext(
+        device_id=upload.device_id,
+        place_id=upload.place_id,
+        division_id=upload.division_id,
+        fixed_direction=upload.fixed_direction,
+        name=upload.device_name,
+    )
+    scans = ScanBatchIn.model_validate_json(upload.body).scans
+    sql = ingest_sql.Statements(db)
+    pass_ids = [ingest.verified_pass_id(secret, scan.code) for scan in scans]
+    holders = ingest_sql.pass_holders(sql, pass_ids)
+    # Checked when landed: a pass revoked since does not undo a scan made before.
+    accepted = [
+        Accepted(scan, str(scan.uuid), device, holders[p].resident_id, holders[p].name_masked)
+        for scan, p in zip(scans, pass_ids, strict=True)
+    ]
+    stored = ingest.store_accepted(sql, accepted, now)
+    ingest.audit_ingest(db, device, scans=len(scans), stored=len(stored.inserted))
+    return len(scans)
+
+
+def _claim_oldest(db: Session) -> ScanUpload | None:
+    sql = ingest_sql.Statements(db)
+    skip_locked = " FOR UPDATE SKIP LOCKED" if sql.is_postgresql else ""
+    sql.cursor.execute(
+        "DELETE FROM scan_uploads WHERE id = (SELECT id FROM scan_uploads ORDER BY id LIMIT 1"
+        f"{skip_locked}) RETURNING id, device_id, place_id, division_id, fixed_direction, "
+        "device_name, scans, body"
+    )
+    row = sql.cursor.fetchone()
+    if row is None:
+        return None
+    columns = ("id", "device_id", "place_id", "division_id", "fixed_direction", "device_name")
+    upload = ScanUpload(**dict(zip(columns, row[:6], strict=True)), scans=row[6])
+    upload.body = bytes(row[7])
+    return upload
+
+
+def move_pending(sessions: Callable[[], Session], *, secret: str) -> int:
+    """Move every upload waiting, one transaction each; returns the scans moved."""
+    moved = 0
+    while True:
+        with sessions() as db:
+            count = move_one(db, secret=secret, now=utcnow())
+            if count is None:
+                return moved
+            db.commit()
+        moved += count
+
+
+class UploadMover:
+    """The background thread of a serving process that moves uploads into movements."""
+
+    def __init__(self, sessions: Callable[[], Session], *, secret: str) -> None:
+        self._sessions = sessions
+        self._secret = secret
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="upload-mover", daemon=True)
+
+    def start(self) -> UploadMover:
+        _movers.add(self)
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        _movers.discard(self)
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # Linux: per-thread niceness
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MOVER_NICENESS)
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                move_pending(self._sessions, secret=self._secret)
+            except Exception:  # the upload stays landed; tried again at the next poll
+                logger.exception("moving scan uploads failed")
+            self._wake.wait(MOVER_POLL_SECONDS)
+
+
+_movers: set[UploadMover] = set()
+
+
+def wake_movers() -> None:
+    """An upload was landed in this process: its movers start at once."""
+    for mover in list(_movers):
+        mover.wake()
+
+
+def start_upload_mover(sessions: Callable[[], Session], *, secret: str) -> UploadMover:
+    """Start the mover of this process (the app's lifespan stops it)."""
+    return UploadMover(sessions, secret=secret).start()
