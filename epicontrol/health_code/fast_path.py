@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from epicontrol.core.auth import SESSION_COOKIE, read_token
 from epicontrol.core.db import utcnow
-from epicontrol.core.deps import load_principal
-from epicontrol.core.policy import Permission, is_allowed
+from epicontrol.core.models import User
+from epicontrol.core.policy import Permission, Role, is_allowed
 from epicontrol.health_code import risk, status
 from epicontrol.health_code.models import RiskStatus
 from epicontrol.health_code.status_routes import MY_STATUS_PATH
@@ -48,6 +48,9 @@ MAX_ENTRIES = 500_000
 # A status recomputed this long before its transaction committed is still seen by the poll.
 COMMIT_MARGIN = timedelta(seconds=5)
 _JSON_HEADERS = [(b"content-type", b"application/json")]
+_CALLER = select(User.resident_id, User.role).where(
+    User.id == bindparam("user_id"), User.is_active.is_(True)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,12 +162,14 @@ def _fill(state: Any, cache: StatusCache, token: str) -> bytes | None:
         settings.secret_key, token, max(1, int(max_age - CALLER_MAX_AGE_SECONDS))
     )
     with state.sessions() as db:
-        principal = load_principal(db, user_id)
-        if principal is None or principal.resident_id is None:
+        # What load_principal finds, less the scope and household this answer does not need:
+        # one Core query instead of two ORM ones (half the CPU of a miss).
+        caller = db.connection().execute(_CALLER, {"user_id": user_id}).first()
+        if caller is None or caller.resident_id is None:
             return None
-        if not is_allowed(principal.role, Permission.RISK_STATUS_READ):
+        if not is_allowed(Role(caller.role), Permission.RISK_STATUS_READ):
             return None
-        resident_id = principal.resident_id
+        resident_id = caller.resident_id
         entry = cache.fresh(resident_id)
         if entry is None:  # else only the caller had to be checked again
             out = risk.describe(db, resident_id, now=utcnow())
