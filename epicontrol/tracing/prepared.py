@@ -317,8 +317,9 @@ def trace_prepared(
     )
     size = index.residents.size
     excluded = Excluded(case_number, resident, size, len(unique_cases))
-    close = Episodes.concat(_ring(index, periods, case_number, excluded))
-    parts = [(close, 1)]
+    close_parts = _ring(index, periods, case_number, excluded)
+    close = Episodes.concat(close_parts)
+    parts = [(part, 1) for part in close_parts]
     if index.rules.trace_secondary_contacts if is_secondary is None else is_secondary:
         contact_periods = _close_contact_periods(
             index, close, resident, case_number, contact_isolations, now_s
@@ -362,12 +363,13 @@ def _batch(
     degree: np.ndarray,
     case_ids: Int64s,
     residents: Int64s,
-    is_uniform: bool,
 ) -> pa.RecordBatch:
     """schema.CONTACTS rows of the episodes. A uniform part (one rule, one degree: every part
-    as found) needs no look at its values to know which are null."""
-    is_uniform = is_uniform and len(found.case) > 0
+    as found) tells from its first row which of its places and vias are null."""
     size = len(found.case)
+    is_uniform = (
+        size > 0 and bool((found.rule == found.rule[0]).all()) and bool((degree == degree[0]).all())
+    )
     if is_uniform:
         is_household = found.rule[0] == HOUSEHOLD
         place = pa.nulls(size, pa.int64()) if is_household else pa.array(found.place)
@@ -424,12 +426,11 @@ def _table(
     degrees = [np.full(len(p.case), d, dtype=np.int8) for p, d in parts]
     if not is_ordered:
         batches = [
-            _batch(index, part, degree, case_ids, residents, is_uniform=True)
+            _batch(index, part, degree, case_ids, residents)
             for (part, _), degree in zip(parts, degrees, strict=True)
         ]
         return pa.Table.from_batches(batches, schema=schema.CONTACTS)
     found, degree = _ordered(
         index, Episodes.concat([p for p, _ in parts]), np.concatenate(degrees), case_ids
     )
-    batch = _batch(index, found, degree, case_ids, residents, is_uniform=False)
-    return pa.Table.from_batches([batch])
+    return pa.Table.from_batches([_batch(index, found, degree, case_ids, residents)])

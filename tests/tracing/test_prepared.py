@@ -150,6 +150,11 @@ def test_city_contacts_match_the_engine(small_city: Path) -> None:
         for row in range(windows.num_rows)
     ]
     assert pa.concat_tables(one_by_one).equals(expected)
+    unsorted = trace_prepared(
+        index, case_windows=windows, now_s=to_epoch_seconds(now), is_ordered=False
+    )
+    order = [(name, "ascending") for name in expected.column_names]
+    assert unsorted.sort_by(order).equals(expected.sort_by(order))
     isolated = pa.table(
         {
             "resident_id": expected.column("contact_resident_id").slice(0, 300),
