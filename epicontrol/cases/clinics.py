@@ -9,6 +9,7 @@ registration and discards their open suspected case. Every read of the records i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,6 +45,9 @@ ENTITY = "clinic_registration"
 # A registration is entered while the patient is there, or soon after from paper.
 MAX_ARRIVAL_AGE = timedelta(days=7)
 MAX_PAGE = 500
+# The shape record linkage accepts for a typed ID number (a wrong check digit or a swapped
+# digit still passes; a number of the wrong length is sent as missing).
+_LINKABLE_ID = re.compile(r"^[0-9]{14,18}[0-9X]$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,12 +163,12 @@ def register(
         registered_by=principal.username,
         created_at=now,
     )
-    if resident_id is None:
-        # integration point (linkage): an unmatched registration; record linkage finds it with
-        # unlinked_registrations() and links it with link_registration().
-        pass
     db.add(registration)
     db.flush()
+    if resident_id is None:
+        _queue_for_linkage(
+            db, registration, principal, vault, name=name, number=number, phone=phone
+        )
     audit.record(
         db,
         actor=principal,
@@ -175,6 +179,43 @@ def register(
         detail={"clinic_id": clinic.id, "linked": resident_id is not None},
     )
     return registration
+
+
+def _queue_for_linkage(
+    db: Session,
+    registration: ClinicRegistration,
+    principal: Principal,
+    vault: PersonalDataVault,
+    *,
+    name: str,
+    number: str | None,
+    phone: str | None,
+) -> None:
+    """Send an unmatched patient to record linkage, whose decision comes back through
+    link_registration()."""
+    # Imported here: the linkage package imports this module to write decisions back.
+    from epicontrol.cases.linkage import intake
+
+    typed = number if number and _LINKABLE_ID.match(number) else None
+    if typed is None and phone is None and registration.birth_date is None:
+        return  # a name alone cannot be linked (linkage refuses it); staff link such a patient
+    record = {
+        "source_ref": f"clinic-registration-{registration.id}",
+        "name": name,
+        "id_number": typed,
+        "phone": phone,
+        "sex": registration.sex,
+        "birth_date": registration.birth_date,
+    }
+    intake.enqueue(
+        db,
+        source="clinic_registration",
+        source_id=registration.id,
+        records=[record],
+        division_id=registration.division_id,
+        vault=vault,
+        actor=principal,
+    )
 
 
 def _visible(

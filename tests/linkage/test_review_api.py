@@ -187,9 +187,9 @@ def test_pairs_of_another_division_are_neither_shown_nor_decidable(
     admin = principal(db, "admin")
     intake.enqueue(
         db,
-        source="clinic_registration",
+        source="medical_record",
         source_id=77,
-        records=[{"source_ref": "reg-77", "name": far.name, "birth_date": "1999-09-09"}],
+        records=[{"source_ref": "emr-77", "name": far.name, "birth_date": "1999-09-09"}],
         division_id=city.divisions["m3"],
         vault=vault,
         actor=admin,

@@ -258,16 +258,20 @@ def link(
 
 def _tell_source(db: Session, record: LinkageRecord, *, actor: Principal) -> None:
     """Write a decided link back to the domain the record came from."""
-    if record.source == "clinic_registration" and record.source_id is not None:
-        # INTEGRATION POINT (issue 5, H1's fever-clinic registrations): when wired, replace
-        # `pass` with (imported here: cases.clinics may come to import this package)
-        #     from epicontrol.cases.clinics import link_registration
-        #     from epicontrol.tracing import background
-        #     outcome = link_registration(db, registration_id=record.source_id,
-        #                                 resident_id=record.resident_id, actor=actor)
-        #     if outcome.change is not None:  # a result already in: the case follows
-        #         background.after_case_change(db, outcome.change, requested_by=actor.username)
-        pass
+    if (
+        record.source == "clinic_registration"
+        and record.source_id is not None
+        and record.resident_id is not None
+    ):
+        # Imported here: cases.clinics imports this package to queue unmatched patients.
+        from epicontrol.cases.clinics import link_registration
+        from epicontrol.tracing import background
+
+        outcome = link_registration(
+            db, registration_id=record.source_id, resident_id=record.resident_id, actor=actor
+        )
+        if outcome.change is not None:  # a result was already in: the case follows the link
+            background.after_case_change(db, outcome.change, requested_by=actor.username)
 
 
 def get_record(db: Session, *, principal: Principal, record_id: int) -> LinkageRecord:
