@@ -100,13 +100,15 @@ def vault() -> PersonalDataVault:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     """Settings of a test deployment on `db_url`."""
-    # No purge or tracing threads in tests unless a test asks for one.
+    # No background threads (purge, tracing, monitoring, risk sweep) unless a test asks.
     return Settings(
         database_url=db_url,
         secret_key=TEST_SECRET,
         data_dir=tmp_path / "data",
         retention_purge_interval_seconds=0,
         tracing_in_background=False,
+        monitoring_refresh_seconds=0,
+        risk_status_sweep_seconds=0,
     )
 
 

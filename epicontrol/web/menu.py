@@ -29,6 +29,7 @@ LINKS: tuple[Link, ...] = (
     Link("/monitoring", "健康监测 People under observation", Permission.MONITORING_READ),
     Link("/fever-reports", "发热自查记录 Fever self-checks", Permission.MONITORING_READ),
     Link("/tips", "举报处理 Public reports", Permission.TIP_TRIAGE),
+    Link("/risk-appeals", "健康码申诉 Risk-status appeals", Permission.RISK_REVIEW),
     Link("/cases", "病例一览 Case line list", Permission.CASE_READ),
     Link("/workbench/cases", "流调工作台 Tracing workbench", Permission.CONTACT_READ),
     Link("/linkage/review", "记录关联审核 Record linkage review", Permission.LINKAGE_REVIEW),
