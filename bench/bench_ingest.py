@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
@@ -62,6 +62,23 @@ def run_load(server: Server, store: Store, job: dict[str, Any], work: Path) -> d
     subprocess.run([sys.executable, str(LOAD), str(job_path), str(result_path)], check=True)
     result: dict[str, Any] = json.loads(result_path.read_text())
     return result
+
+
+def _drain(url: str, batch: dict[str, Any]) -> dict[str, float]:
+    """Wait until the movers have moved every upload into movements; the time it took after
+    the last upload was acknowledged, and the rate from the first upload to the last move."""
+    engine = build_engine(url)
+    started = time.monotonic()
+    with engine.connect() as conn:
+        while conn.scalar(text("SELECT count(*) FROM scan_uploads")):
+            conn.commit()
+            time.sleep(0.05)
+    drained = time.monotonic() - started
+    engine.dispose()
+    return {
+        "seconds": drained,
+        "rows_per_second": batch["batch_rows"] / (batch["seconds"] + drained),
+    }
 
 
 def stored_rows(url: str) -> int:
@@ -129,11 +146,26 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
                     "batch_size": args.batch_size,
                     "batches": args.batches,
                 }
+                if args.upload:
+                    batch["batch_path"] = "/api/scans/upload"
+                server_cpu = server.cpu_seconds()
+                postgres_cpu = PostgresCpu(make_url(url).database or "")
+                postgres_cpu.start()
                 figures["batch"] = run_load(server, store, batch, work)
+                used = server.cpu_seconds() - server_cpu, postgres_cpu.stop()
+                rows = max(figures["batch"]["batch_rows"], 1)
+                figures["batch_cpu"] = {
+                    "server": used[0] / rows * 1e6,
+                    "postgresql": used[1] / rows * 1e6,
+                }
+                if args.upload:
+                    figures["drain"] = _drain(url, figures["batch"])
         finally:
             server.stop()
         if args.profile and "single" in figures:
             figures["threads_cpu"] = _threads_cpu(args.profile, figures["single"]["answered_rows"])
+        elif args.profile and "batch" in figures:
+            figures["threads_cpu"] = _threads_cpu(args.profile, figures["batch"]["batch_rows"])
         figures["stored"] = stored_rows(url)
         figures["acked"] = args.history + sum(
             figures[load]["answered_rows"] for load in ("single", "batch") if load in figures
@@ -216,8 +248,25 @@ def report(backend: str, figures: dict[str, Any], args: argparse.Namespace) -> N
             )
     if "batch" in figures:
         batch = figures["batch"]
-        label = f"batches of {args.batch_size}"
+        label = f"{'uploads' if args.upload else 'batches'} of {args.batch_size}"
         print(_line(label, args.batch_concurrency, batch["rows_per_second"], "rows/s", batch))
+        cpu = figures["batch_cpu"]
+        print(
+            f"  CPU per acknowledged row: server {cpu['server']:.1f} us, PostgreSQL backends "
+            f"{cpu['postgresql']:.1f} us"
+        )
+        if "threads_cpu" in figures and "single" not in figures:
+            threads = figures["threads_cpu"]
+            print(
+                f"  of the server's, over the whole run: event loops {threads['loop']:.1f} us, "
+                f"the rest (request threads, movers) {cpu['server'] - threads['loop']:.1f} us"
+            )
+        if "drain" in figures:
+            drain = figures["drain"]
+            print(
+                f"  moved into movements {drain['seconds']:.1f} s after the last answer: "
+                f"{drain['rows_per_second']:.0f} rows/s from the first upload to the last move"
+            )
     for name, rate in figures.get("baseline", {}).items():
         print(f"baseline, driver only, {name:<18}: {rate:8.0f} rows/s")
     verdict = "ok" if figures["stored"] == figures["acked"] else "MISMATCH"
@@ -245,6 +294,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--batches", type=int, default=30)
     parser.add_argument("--batch-concurrency", type=int, default=2)
+    parser.add_argument(
+        "--upload",
+        action="store_true",
+        help="batches to /api/scans/upload (landed, moved in the background) instead",
+    )
     parser.add_argument(
         "--profile",
         type=Path,

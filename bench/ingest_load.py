@@ -9,9 +9,9 @@ that on a 2-core machine the client takes as little CPU from the server as possi
 It imports nothing from epicontrol.
 
 JOB.json: {"host", "port", "mode": "get" | "single" | "batch" | "replay", "concurrency",
-"duration", "warmup", "device_keys", "payloads", "path" (get), "batches" and "batch_size"
-(batch), "replay": [[path, body], ...] sent once each, answers kept (replay), "record": keep
-every request sent and the status it got (crash runs)}.
+"duration", "warmup", "device_keys", "payloads", "path" (get), "batches", "batch_size" and
+"batch_path" (batch), "replay": [[path, body], ...] sent once each, answers kept (replay),
+"record": keep every request sent and the status it got (crash runs)}.
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ class Run:
             taken = self.take("prepared_batches")
             if taken is None:
                 return None
-            return _request("POST", "/api/scans/batch", key, taken[1]), taken[0], taken[1]
+            path = self.job.get("batch_path", "/api/scans/batch")
+            return _request("POST", path, key, taken[1]), taken[0], taken[1]
         replayed = self.take("replay")
         if replayed is None:
             return None
@@ -191,6 +192,7 @@ async def _main(job: dict[str, Any]) -> dict[str, Any]:
         "statuses": statuses,
         "ok_per_second": len(ok) / window,
         "rows_per_second": run.batch_rows / window if job["mode"] == "batch" else None,
+        "batch_rows": run.batch_rows,
         "p50_ms": _percentile(latencies, 0.50),
         "p99_ms": _percentile(latencies, 0.99),
         "max_ms": max(latencies, default=float("nan")),

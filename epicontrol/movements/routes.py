@@ -178,6 +178,14 @@ async def record_scan_batch(request: Request) -> Response:
 
 
 def _land_upload(state: Any, device: DeviceContext, body: bytes) -> Response:
+    with uploads.landing:  # the mover of this process waits meanwhile
+        landed = _land(state, device, body)
+    uploads.wake_movers()
+    content = {"upload_id": landed.upload_id, "accepted": landed.accepted}
+    return Response(orjson.dumps(content), status_code=202, media_type="application/json")
+
+
+def _land(state: Any, device: DeviceContext, body: bytes) -> uploads.Landed:
     batch = _parse(ScanBatchIn, body)
     with state.sessions() as db:
         landed = uploads.land(
@@ -189,9 +197,7 @@ def _land_upload(state: Any, device: DeviceContext, body: bytes) -> Response:
             now=utcnow(),
         )
         db.commit()  # durable before the device hears back
-    uploads.wake_movers()
-    content = {"upload_id": landed.upload_id, "accepted": landed.accepted}
-    return Response(orjson.dumps(content), status_code=202, media_type="application/json")
+    return landed
 
 
 @scans.post(
