@@ -175,6 +175,8 @@ class VisitIndex:
 
     def visits_of(self, residents: Int64s) -> tuple[Int64s, Int64s]:
         """(owner, row) for every indexed visit of each resident (dense numbers; -1: none)."""
+        if not self.residents.size:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         known = residents >= 0
         safe = np.where(known, residents, 0)
         starts = np.where(known, self.resident_offsets[safe], 0)

@@ -126,6 +126,15 @@ def test_sparse_ids_and_unknown_residents_match_the_engine(town_visits: pa.Table
     assert found.equals(_engine(visits, windows, households, isolations=isolations))
 
 
+def test_no_movements_leaves_household_contacts() -> None:
+    empty = schema.VISITS.empty_table()
+    found = _prepared(empty, town.CASE_WINDOWS, town.HOUSEHOLDS)
+    assert found.equals(_engine(empty, town.CASE_WINDOWS, town.HOUSEHOLDS))
+    assert set(found.column("rule").to_pylist()) == {"household"}
+    nobody = VisitIndex(empty, None, DEFAULT_RULES)
+    assert trace_prepared(nobody, case_windows=town.CASE_WINDOWS, now_s=NOW_S).num_rows == 0
+
+
 def test_dense_ids_mark_unknown_ids() -> None:
     direct = DenseIds.of(np.array([3, 7]))
     numbered = DenseIds.of(np.array([10**12, 5 * 10**12]))
