@@ -64,6 +64,31 @@ def run_load(server: Server, store: Store, job: dict[str, Any], work: Path) -> d
     return result
 
 
+def _batches(
+    server: Server, store: Store, url: str, args: argparse.Namespace, work: Path, *, upload: bool
+) -> dict[str, Any]:
+    """Batches to /api/scans/batch (stored before the answer), or uploads to /api/scans/upload
+    (landed, then moved in the background: the time until all are moved is measured too)."""
+    name = "upload" if upload else "batch"
+    batch = {
+        "mode": "batch",
+        "concurrency": args.batch_concurrency,
+        "batch_size": args.batch_size,
+        "batches": args.batches,
+        "batch_path": f"/api/scans/{name}",
+    }
+    server_cpu = server.cpu_seconds()
+    postgres_cpu = PostgresCpu(make_url(url).database or "")
+    postgres_cpu.start()
+    figures = {name: run_load(server, store, batch, work)}
+    used = server.cpu_seconds() - server_cpu, postgres_cpu.stop()
+    rows = max(figures[name]["batch_rows"], 1)
+    figures[f"{name}_cpu"] = {"server": used[0] / rows * 1e6, "postgresql": used[1] / rows * 1e6}
+    if upload:
+        figures["drain"] = _drain(url, figures[name])
+    return figures
+
+
 def _drain(url: str, batch: dict[str, Any]) -> dict[str, float]:
     """Wait until the movers have moved every upload into movements; the time it took after
     the last upload was acknowledged, and the rate from the first upload to the last move."""
@@ -105,7 +130,7 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
             place_resident_index=args.place_resident_index,
         )
         print(f"{backend}: store prepared in {time.monotonic() - started:.0f} s", flush=True)
-        profiled = {}
+        profiled: dict[str, Any] = {}
         if args.profile:  # cProfile in each worker (bench/ingest_profile.py)
             args.profile.mkdir(parents=True, exist_ok=True)
             profiled = {
@@ -140,35 +165,18 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
                 if args.profile:  # let the writer threads end (and write their profiles)
                     time.sleep(group_commit.WRITER_IDLE_SECONDS + 1)
             if args.only != "single":
-                batch = {
-                    "mode": "batch",
-                    "concurrency": args.batch_concurrency,
-                    "batch_size": args.batch_size,
-                    "batches": args.batches,
-                }
+                figures.update(_batches(server, store, url, args, work, upload=False))
                 if args.upload:
-                    batch["batch_path"] = "/api/scans/upload"
-                server_cpu = server.cpu_seconds()
-                postgres_cpu = PostgresCpu(make_url(url).database or "")
-                postgres_cpu.start()
-                figures["batch"] = run_load(server, store, batch, work)
-                used = server.cpu_seconds() - server_cpu, postgres_cpu.stop()
-                rows = max(figures["batch"]["batch_rows"], 1)
-                figures["batch_cpu"] = {
-                    "server": used[0] / rows * 1e6,
-                    "postgresql": used[1] / rows * 1e6,
-                }
-                if args.upload:
-                    figures["drain"] = _drain(url, figures["batch"])
+                    figures.update(_batches(server, store, url, args, work, upload=True))
         finally:
             server.stop()
         if args.profile and "single" in figures:
             figures["threads_cpu"] = _threads_cpu(args.profile, figures["single"]["answered_rows"])
-        elif args.profile and "batch" in figures:
-            figures["threads_cpu"] = _threads_cpu(args.profile, figures["batch"]["batch_rows"])
         figures["stored"] = stored_rows(url)
         figures["acked"] = args.history + sum(
-            figures[load]["answered_rows"] for load in ("single", "batch") if load in figures
+            figures[load]["answered_rows"]
+            for load in ("single", "batch", "upload")
+            if load in figures
         )
         if not args.no_baseline:
             base = ingest_baseline.postgresql if backend == "postgresql" else ingest_baseline.sqlite
@@ -246,27 +254,23 @@ def report(backend: str, figures: dict[str, Any], args: argparse.Namespace) -> N
                 f"{cpu['server'] - threads['loop'] - threads['writer']:.0f} us; "
                 f"{threads['group']:.1f} scans per group commit"
             )
-    if "batch" in figures:
-        batch = figures["batch"]
-        label = f"{'uploads' if args.upload else 'batches'} of {args.batch_size}"
+    for name, label in (("batch", "batches"), ("upload", "uploads")):
+        if name not in figures:
+            continue
+        batch = figures[name]
+        label = f"{label} of {args.batch_size}"
         print(_line(label, args.batch_concurrency, batch["rows_per_second"], "rows/s", batch))
-        cpu = figures["batch_cpu"]
+        cpu = figures[f"{name}_cpu"]
         print(
             f"  CPU per acknowledged row: server {cpu['server']:.1f} us, PostgreSQL backends "
             f"{cpu['postgresql']:.1f} us"
         )
-        if "threads_cpu" in figures and "single" not in figures:
-            threads = figures["threads_cpu"]
-            print(
-                f"  of the server's, over the whole run: event loops {threads['loop']:.1f} us, "
-                f"the rest (request threads, movers) {cpu['server'] - threads['loop']:.1f} us"
-            )
-        if "drain" in figures:
-            drain = figures["drain"]
-            print(
-                f"  moved into movements {drain['seconds']:.1f} s after the last answer: "
-                f"{drain['rows_per_second']:.0f} rows/s from the first upload to the last move"
-            )
+    if "drain" in figures:
+        drain = figures["drain"]
+        print(
+            f"  uploads moved into movements {drain['seconds']:.1f} s after the last answer: "
+            f"{drain['rows_per_second']:.0f} rows/s from the first upload to the last move"
+        )
     for name, rate in figures.get("baseline", {}).items():
         print(f"baseline, driver only, {name:<18}: {rate:8.0f} rows/s")
     verdict = "ok" if figures["stored"] == figures["acked"] else "MISMATCH"
@@ -297,7 +301,7 @@ def main() -> None:
     parser.add_argument(
         "--upload",
         action="store_true",
-        help="batches to /api/scans/upload (landed, moved in the background) instead",
+        help="also send the batches to /api/scans/upload (landed, moved in the background)",
     )
     parser.add_argument(
         "--profile",

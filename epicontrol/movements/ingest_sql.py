@@ -55,7 +55,10 @@ class Statements:
         with 900 parameters gets a generic plan that compares every row with every value).
         SQLite: chunks under its bound-parameter limit."""
         if self.is_postgresql:
-            yield "= ANY(%s)", [list(values)]
+            # One text parameter split by the server: psycopg dumps a list parameter element
+            # by element in Python (~1 µs each; 10,000 uuids were 10 ms). The values here are
+            # uuids and pass ids, which hold no comma.
+            yield "= ANY(string_to_array(%s, ','))", [",".join(values)]
             return
         for start in range(0, len(values), IN_CHUNKS):
             chunk = values[start : start + IN_CHUNKS]

@@ -23,8 +23,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epicontrol.core.db import utcnow
@@ -39,12 +40,14 @@ logger = logging.getLogger(__name__)
 MOVER_POLL_SECONDS = 0.5
 # Niceness of the mover thread (Linux): acknowledging uploads comes first, moving them after.
 MOVER_NICENESS = 10
-# While this process is landing uploads (or landed one less than MOVER_QUIET_SECONDS ago) its
-# mover waits, at most MOVER_MAX_DEFER_SECONDS between two moves: a burst of uploads is
-# acknowledged at the rate of checking them, and moved at the store's rate once it is over
-# (the mover's Python would otherwise take the GIL from the requests it shares a process with).
+# While this process is landing uploads, or any process landed one less than
+# MOVER_QUIET_SECONDS ago, the movers wait (at most MOVER_MAX_DEFER_SECONDS between two moves):
+# a burst of uploads is acknowledged at the rate of checking them, and moved at the store's
+# rate once it is over. A mover moving meanwhile took the GIL from the requests of its process
+# and a core from the other's (bench/RESULTS.md).
 MOVER_QUIET_SECONDS = 0.2
 MOVER_MAX_DEFER_SECONDS = 30.0
+QUIET = timedelta(seconds=MOVER_QUIET_SECONDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +220,8 @@ class UploadMover:
         last_move = time.monotonic()
         while not self._stop.is_set():
             self._wake.clear()
-            if landing.busy() and time.monotonic() - last_move < MOVER_MAX_DEFER_SECONDS:
+            deferred = time.monotonic() - last_move < MOVER_MAX_DEFER_SECONDS
+            if deferred and (landing.busy() or self._landed_lately()):
                 self._stop.wait(0.05)
                 continue
             try:
@@ -228,6 +232,12 @@ class UploadMover:
             last_move = time.monotonic()
             if not moved:
                 self._wake.wait(MOVER_POLL_SECONDS)
+
+    def _landed_lately(self) -> bool:
+        """Whether any process landed an upload in the last MOVER_QUIET_SECONDS."""
+        with self._sessions() as db:
+            newest = db.scalar(select(func.max(ScanUpload.received_at)))
+        return newest is not None and utcnow() - newest < QUIET
 
     def _move_one(self) -> bool:
         with self._sessions() as db:
