@@ -230,9 +230,7 @@ def _sql_engine(name: str, day_input: DayInput, cases: pa.Table) -> pa.Table:
         )
 
 
-def _variant(
-    day_input: DayInput, label: str, cases: pa.Table, engines: list[str], repeat: int
-) -> None:
+def _variant(day_input: DayInput, label: str, cases: pa.Table, repeat: int) -> None:
     """One set of cases on the day: prepared, pandas, SQL engines; same answers checked."""
     index, now_s = day_input.index, day_input.now_s
     print(f"  {label} ({cases.num_rows:,} cases), best of {repeat}:")
@@ -263,14 +261,19 @@ def _variant(
         f"with the day's index built for this query alone: "
         f"{pandas_s / (wall + day_input.index_s):,.1f}x"
     )
-    for name in engines:
-        sql, sql_s, sql_cpu = _timed(
-            lambda name=name: _sql_engine(name, day_input, cases)  # type: ignore[misc]
-        )
-        print(
-            f"    {name} SQL (once): {sql_s * 1000:8.1f} ms (CPU {sql_cpu * 1000:5.0f} ms in this "
-            f"process) identical rows: {sql.equals(ordered)} {_load()}"
-        )
+    _sql_reference("duckdb", day_input, cases, ordered, "")
+
+
+def _sql_reference(
+    name: str, day_input: DayInput, cases: pa.Table, expected: pa.Table, label: str
+) -> None:
+    """The SQL engine's time on the same cases and day, and whether its rows are identical."""
+    sql, sql_s, sql_cpu = _timed(lambda: _sql_engine(name, day_input, cases))
+    print(
+        f"    {name} SQL (once{', ' + label if label else ''}): {sql_s * 1000:8.1f} ms "
+        f"(CPU {sql_cpu * 1000:5.0f} ms in this process) "
+        f"identical rows: {sql.equals(expected)} {_load()}"
+    )
 
 
 @dataclass(frozen=True)
@@ -326,13 +329,16 @@ def _day(
 ) -> None:
     """Close contacts of one day by each method, on the same day's visits."""
     day_input = _day_input(city, day)
-    engines = ["duckdb", *(["spark"] if args.spark else [])]
-    _variant(
-        day_input, "every case infectious that day", _on_day(windows, day), engines, args.repeat
-    )
+    on_day = _on_day(windows, day)
+    _variant(day_input, "every case infectious that day", on_day, args.repeat)
     for count in args.random_cases:
         cases = _random_cases(manifest, count, day)
-        _variant(day_input, f"{count:,} random residents as cases", cases, ["duckdb"], args.repeat)
+        _variant(day_input, f"{count:,} random residents as cases", cases, args.repeat)
+    if args.spark:
+        # Last: the JVM it starts would slow the measurements after it.
+        expected = trace_prepared(day_input.index, case_windows=on_day, now_s=day_input.now_s)
+        print(f"  Spark local mode, for reference ({on_day.num_rows} cases infectious that day):")
+        _sql_reference("spark", day_input, on_day, expected, "with the session start")
 
 
 def _prepare(city: Path) -> VisitIndex:
