@@ -130,8 +130,10 @@ def _co_location(
         row = np.arange(len(source), dtype=np.int64) + skip
         if others is not None:
             row = others[row]
-        overlap_start = np.maximum(sources.start[source], index.start[row])
-        overlap_end = np.minimum(sources.end[source], index.end[row])
+        overlap_start = sources.start[source]
+        np.maximum(overlap_start, index.start[row], out=overlap_start)
+        overlap_end = sources.end[source]
+        np.minimum(overlap_end, index.end[row], out=overlap_end)
         keep = overlap_end - overlap_start >= minimum
         contact = index.resident[row]
         if not excluded.one_case:
@@ -144,7 +146,7 @@ def _co_location(
             Episodes(
                 case=_spread(sources.case, source),
                 contact=contact[keep],
-                rule=np.full(len(source), CO_LOCATION),
+                rule=np.full(len(source), CO_LOCATION, dtype=np.int8),
                 place=index.places.external(sources.place[source]),
                 via=_spread(sources.via, source),
                 start=overlap_start[keep],
@@ -178,7 +180,7 @@ def _same_carriage(
         Episodes(
             case=periods.case[period],
             contact=contact[keep],
-            rule=np.full(len(period), SAME_CARRIAGE),
+            rule=np.full(len(period), SAME_CARRIAGE, dtype=np.int8),
             place=index.rail_place[rail[source[keep]]],
             via=periods.via[period],
             start=overlap_start[keep],
@@ -199,7 +201,7 @@ def _household(
         Episodes(
             case=periods.case[owner],
             contact=member,
-            rule=np.full(len(owner), HOUSEHOLD),
+            rule=np.full(len(owner), HOUSEHOLD, dtype=np.int8),
             place=np.full(len(owner), -1),
             via=periods.via[owner],
             start=periods.start[owner],
