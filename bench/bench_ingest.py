@@ -156,6 +156,8 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
                 )
             if args.only != "batch":
                 single = {**common, "mode": "single", "warmup": args.warmup}
+                # Enough for 10,000 scans/s; the client makes more if they run out.
+                single["prebuilt"] = int((args.warmup + args.duration) * 10_000)
                 server_cpu = server.cpu_seconds()
                 postgres_cpu = PostgresCpu(make_url(url).database or "")
                 postgres_cpu.start()
