@@ -73,10 +73,11 @@ def demo_command(
         console.print(f"Parquet city written to [bold]{out}[/bold]")
         return
 
-    from epicontrol.core.db import build_engine
+    from epicontrol.core.db import build_engine, utcnow
     from epicontrol.core.migrate import downgrade, upgrade
     from epicontrol.demo.build import build_city_into_db
     from epicontrol.demo.sinks import store_has_city
+    from epicontrol.demo.store_cases import open_detected_cases
 
     url = settings.database_url
     upgrade(url)
@@ -104,6 +105,9 @@ def demo_command(
                 data_dir=settings.data_dir,
                 progress=report,
             )
+        summary.counts["cases_opened"] = open_detected_cases(
+            engine, summary.directory / "cases.parquet", now=utcnow()
+        )
     finally:
         engine.dispose()
     _print_counts(console, summary.counts, summary.seconds)
