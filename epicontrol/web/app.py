@@ -13,69 +13,21 @@ from epicontrol import __version__
 from epicontrol.core.db import engine_for, session_factory
 from epicontrol.core.settings import Settings, get_settings
 from epicontrol.web import errors
+from epicontrol.web.workers import start_workers, stop_workers
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Background work of a serving process: the scheduled retention purge."""
-    from epicontrol.movements.retention import start_retention_scheduler
-
-    settings: Settings = app.state.settings
-    scheduler = None
-    if settings.retention_purge_interval_seconds > 0:
-        scheduler = start_retention_scheduler(
-            app.state.sessions,
-            interval_seconds=settings.retention_purge_interval_seconds,
-            window_days=settings.retention_days,
-            export_dir=settings.data_dir / "export",
-        )
-    tracer = None
-    if getattr(settings, "tracing_in_background", True):
-        from epicontrol.tracing.background import rules_from, start_tracing_worker
-
-        tracer = start_tracing_worker(
-            app.state.sessions,
-            poll_seconds=getattr(settings, "tracing_poll_seconds", 1.0),
-            rules=rules_from(getattr(settings, "tracing_rules_file", None)),
-        )
-    app.state.tracing_worker = tracer
-    from epicontrol.health_code.rules import load_rules
-    from epicontrol.health_code.triggers import start_risk_status_sweeper
-
-    sweeper = start_risk_status_sweeper(
-        app.state.sessions,
-        interval_seconds=getattr(settings, "risk_status_sweep_seconds", 60.0),
-        rules=load_rules(getattr(settings, "risk_rules_file", None)),
-    )
-    from epicontrol.reports.monitoring_background import start_monitoring_worker
-
-    monitor = start_monitoring_worker(
-        app.state.sessions, interval_seconds=settings.monitoring_refresh_seconds
-    )
-    from epicontrol.reports.tips_forget import start_sender_forgetter
-
-    forgetter = start_sender_forgetter(
-        app.state.sessions, interval_seconds=settings.retention_purge_interval_seconds
-    )
-    from epicontrol.movements.uploads import start_upload_mover
-
-    mover = start_upload_mover(app.state.sessions, secret=settings.secret_key)
+    """Background work of a serving process (web/workers.py)."""
+    workers = start_workers(app.state.settings, app.state.sessions)
+    app.state.workers = workers
+    app.state.tracing_worker = workers.get("tracing")
     try:
         yield
     finally:
-        mover.stop()
-        if forgetter is not None:
-            forgetter.stop()
-        if monitor is not None:
-            monitor.stop()
-        if sweeper is not None:
-            sweeper.stop()
-        if scheduler is not None:
-            scheduler.stop()
-        if tracer is not None:
-            tracer.stop()
+        stop_workers(workers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
