@@ -34,6 +34,7 @@ STATUS_LABELS = {
     "asymptomatic": "无症状感染者 asymptomatic",
     "recovered": "治愈 recovered",
     "deceased": "死亡 deceased",
+    "discarded": "排除 discarded",
 }
 RULE_LABELS = {
     "co_location": "同场所 same place",
