@@ -285,11 +285,14 @@ def check_single(scan: ScanIn, *, secret: str, now: datetime) -> tuple[str, str 
     return pass_id, problem and f"scan 0 ({scan.uuid}): {problem}"
 
 
-def audit_ingest(db: Session, device: DeviceContext, *, scans: int, stored: int) -> None:
-    """One audit entry per device and transaction (a batch, or a commit of single scans)."""
+def audit_ingest(
+    db: Session, device: DeviceContext, *, scans: int, stored: int, actor: str | None = None
+) -> None:
+    """One audit entry per device and transaction (a batch, or a commit of single scans);
+    `actor` names the background job storing them, if one does (audit.record)."""
     audit.record(
         db,
-        actor=None,
+        actor=actor,
         action="ingest",
         entity="movement",
         entity_id=device.device_id,

@@ -133,7 +133,8 @@ def move_one(db: Session, *, secret: str, now: datetime) -> int | None:
         for scan, p in zip(scans, pass_ids, strict=True)
     ]
     stored = ingest.store_accepted(sql, accepted, now)
-    ingest.audit_ingest(db, device, scans=len(scans), stored=len(stored.inserted))
+    stored_count = len(stored.inserted)
+    ingest.audit_ingest(db, device, scans=len(scans), stored=stored_count, actor="upload-mover")
     return len(scans)
 
 

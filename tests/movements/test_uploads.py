@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epicontrol.core.db import engine_for, session_factory, utcnow
+from epicontrol.core.models import AuditEntry
 from epicontrol.movements import devices, uploads
 from epicontrol.movements.models import Movement, ScanUpload
 from epicontrol.movements.schemas import ScanIn
@@ -45,6 +46,12 @@ def test_upload_is_acknowledged_then_moved_with_directions_in_time_order(
     stored = db.scalars(select(Movement).order_by(Movement.occurred_at)).all()
     assert [m.direction for m in stored] == ["in", "out", "in", "out"]
     assert {m.client_uuid for m in stored} == {s["uuid"] for s in scans}
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.actor == "upload-mover")).one()
+    assert (entry.action, entry.actor_role, entry.purpose) == (
+        "ingest",
+        "system",
+        "checkpoint east gate scanner",
+    )
 
 
 def test_upload_with_one_bad_scan_lands_nothing(
