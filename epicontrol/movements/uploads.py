@@ -127,11 +127,20 @@ def move_one(db: Session, *, secret: str, now: datetime) -> int | None:
     sql = ingest_sql.Statements(db)
     pass_ids = [ingest.verified_pass_id(secret, scan.code) for scan in scans]
     holders = ingest_sql.pass_holders(sql, pass_ids)
-    # Checked when landed: a pass revoked since does not undo a scan made before.
+    # Checked when landed: a pass revoked since does not undo a scan made before. A pass whose
+    # row is gone (its resident erased meanwhile) leaves nobody to record: that scan is dropped
+    # rather than holding up every upload behind this one.
     accepted = [
         Accepted(scan, str(scan.uuid), device, holders[p].resident_id, holders[p].name_masked)
         for scan, p in zip(scans, pass_ids, strict=True)
+        if p in holders
     ]
+    if len(accepted) < len(scans):
+        logger.warning(
+            "upload %s: %d scans name passes no longer stored",
+            upload.id,
+            len(scans) - len(accepted),
+        )
     stored = ingest.store_accepted(sql, accepted, now)
     stored_count = len(stored.inserted)
     ingest.audit_ingest(db, device, scans=len(scans), stored=stored_count, actor="upload-mover")
