@@ -17,10 +17,10 @@ import pyarrow as pa
 
 from epicontrol.tracing import schema
 from epicontrol.tracing.episodes import (
-    CO_LOCATION,
     HOUSEHOLD,
     SAME_CARRIAGE,
     Episodes,
+    Pairing,
     contacts_table,
 )
 from epicontrol.tracing.visit_index import TIER_STARTS, Int64s, VisitIndex, union_of
@@ -78,12 +78,11 @@ def _case_of(case_number: Int64s, case: Int64s, source: Int64s, rows: Int64s) ->
     return case_number[case[source[rows]]]
 
 
-def _spread(values: Int64s, rows: Int64s) -> Int64s:
-    """values[rows], filled rather than gathered when all values are one (one case; the
-    null via of degree 1)."""
-    if len(values) and (values == values[0]).all():
-        return np.full(len(rows), values[0], dtype=np.int64)
-    return values[rows]
+def _allowed(
+    excluded: Excluded, case_number: Int64s, sources: Sources, contact: Int64s, source: Int64s
+) -> np.ndarray:
+    """Whether each pair's contact may be a contact of its source's case."""
+    return excluded.allowed(contact, partial(_case_of, case_number, sources.case, source))
 
 
 def _chunks(counts: Int64s) -> list[tuple[int, int]]:
@@ -122,37 +121,25 @@ def _co_location(
         others = union_of(first, stop)
         others = others[~excluded.flagged[index.resident[others]]]
         first, stop = np.searchsorted(others, first), np.searchsorted(others, stop)
+    if others is None:
+        visits = (index.start, index.end, index.resident)
+    else:
+        visits = (index.start[others], index.end[others], index.resident[others])
+    pairing = Pairing(
+        index.rules.min_overlap_s,
+        start=sources.start,
+        end=sources.end,
+        case=sources.case,
+        place=index.places.external(sources.place),
+        via=sources.via,
+        visit_start=visits[0],
+        visit_end=visits[1],
+        visit_resident=visits[2],
+        allowed=None if excluded.one_case else partial(_allowed, excluded, case_number, sources),
+    )
     found = []
     for low, high in _chunks(stop - first):
-        counts = stop[low:high] - first[low:high]
-        source = np.repeat(source_of_range[low:high], counts)
-        skip = np.repeat(first[low:high] - (np.cumsum(counts) - counts), counts)
-        row = np.arange(len(source), dtype=np.int64) + skip
-        if others is not None:
-            row = others[row]
-        overlap_start = sources.start[source]
-        np.maximum(overlap_start, index.start[row], out=overlap_start)
-        overlap_end = sources.end[source]
-        np.minimum(overlap_end, index.end[row], out=overlap_end)
-        keep = overlap_end - overlap_start >= minimum
-        contact = index.resident[row]
-        if not excluded.one_case:
-            # (With one case, the others left hold no excluded person already.) A source's own
-            # resident is excluded for its case (the case itself; for degree 2, a close
-            # contact of it), so this drops a source's own visits too.
-            keep &= excluded.allowed(contact, partial(_case_of, case_number, sources.case, source))
-        source = source[keep]
-        found.append(
-            Episodes(
-                case=_spread(sources.case, source),
-                contact=contact[keep],
-                rule=np.full(len(source), CO_LOCATION, dtype=np.int8),
-                place=index.places.external(sources.place[source]),
-                via=_spread(sources.via, source),
-                start=overlap_start[keep],
-                end=overlap_end[keep],
-            )
-        )
+        found.append(pairing.episodes(first[low:high], stop[low:high], source_of_range[low:high]))
     return found
 
 

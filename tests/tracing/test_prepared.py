@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from epicontrol.tracing import schema
+from epicontrol.tracing import episodes, prepared, schema
 from epicontrol.tracing.engine import (
     case_windows_from_cases,
     data_now,
@@ -176,6 +176,28 @@ def test_city_contacts_match_the_engine(small_city: Path) -> None:
     )
     assert found.equals(with_isolations)
     assert found.num_rows < expected.num_rows
+
+
+def test_small_blocks_and_chunks_give_the_same_rows(
+    small_city: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs formed a few at a time (ranges split across blocks and chunks, blocks whose pairs
+    are all dropped) give the rows of whole blocks."""
+    now_s = to_epoch_seconds(data_now(small_city))
+    index = prepare_city_directory(small_city, DEFAULT_RULES)
+    windows = case_windows_from_cases(
+        pq.read_table(small_city / "cases.parquet"), now=data_now(small_city)
+    )
+    expected = [
+        trace_prepared(index, case_windows=windows, now_s=now_s),
+        trace_prepared(index, case_windows=windows.slice(0, 1), now_s=now_s, is_ordered=False),
+    ]
+    monkeypatch.setattr(episodes, "BLOCK_PAIRS", 7)
+    monkeypatch.setattr(prepared, "CHUNK_PAIRS", 5_000)
+    assert trace_prepared(index, case_windows=windows, now_s=now_s).equals(expected[0])
+    one = trace_prepared(index, case_windows=windows.slice(0, 1), now_s=now_s, is_ordered=False)
+    assert one.num_rows > 5_000
+    assert one.equals(expected[1])
 
 
 def test_households_come_from_the_city_folder(small_city: Path) -> None:
