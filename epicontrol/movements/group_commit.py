@@ -14,9 +14,11 @@ import contextlib
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -42,6 +44,9 @@ WRITER_IDLE_SECONDS = 5.0
 # group (the colour query, the commit), and on 2 cores a second lane halved the groups and
 # doubled the CPU per scan on PostgreSQL (bench/RESULTS.md).
 WRITER_LANES = 1
+
+# SQLite: how often a writer lane checkpoints the WAL itself (see _checkpoint_now_and_then).
+CHECKPOINT_SECONDS = 0.5
 
 Outcome = ScanResult | Exception
 
@@ -92,6 +97,8 @@ class _Lane:
         self._engine: Engine = sessions.kw["bind"]  # type: ignore[attr-defined]  # sessionmaker
         self._connection: Connection | None = None
         self._turn = WriterTurn(self._engine)
+        self._checkpointed_at = 0.0
+        self._checkpointer: threading.Thread | None = None
         self._waiting: list[_Pending] = []
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)
@@ -116,6 +123,7 @@ class _Lane:
                     group = self._take_group()
                     self._commit(group)
                 _settle(group)
+                self._checkpoint_now_and_then()
         finally:
             if self._connection is not None:
                 self._connection.close()
@@ -144,7 +152,34 @@ class _Lane:
         group a pool checkout, its ping (PostgreSQL) and its reset on return."""
         if self._connection is None or self._connection.closed or self._connection.invalidated:
             self._connection = self._engine.connect()
+            if self._turn.is_sqlite_file:
+                # Checkpoints are this lane's, after it has answered (below), not the commit's.
+                # On the driver: a statement through SQLAlchemy would begin a transaction that
+                # the session would then join instead of committing its own.
+                self._driver().execute("PRAGMA wal_autocheckpoint=0")
         return Session(bind=self._connection, expire_on_commit=False)
+
+    def _driver(self) -> Any:
+        assert self._connection is not None
+        return self._connection.connection.driver_connection
+
+    def _checkpoint_now_and_then(self) -> None:
+        """SQLite: copy the WAL back into the database every CHECKPOINT_SECONDS, PASSIVE (it
+        does not hold the write lock, so the writers go on meanwhile). Left
+        to SQLite, the commit that crossed 1,000 WAL pages did it, fsync included, while its
+        process held the writers' turn and every scan of both processes waited."""
+        if not self._turn.is_sqlite_file or self._connection is None:
+            return
+        if time.monotonic() - self._checkpointed_at < CHECKPOINT_SECONDS:
+            return
+        if self._checkpointer is not None and self._checkpointer.is_alive():
+            return
+        self._checkpointed_at = time.monotonic()
+        # In a thread of its own: its fsync would hold up this lane's next group.
+        self._checkpointer = threading.Thread(
+            target=_checkpoint, args=(self._engine,), name="wal-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
 
     def _commit(self, group: list[_Pending]) -> None:
         try:
@@ -167,6 +202,12 @@ class _Lane:
             pending.outcome = outcome
 
 
+def _checkpoint(engine: Engine) -> None:
+    with contextlib.suppress(Exception), engine.connect() as connection:  # busy: next time
+        driver: Any = connection.connection.driver_connection
+        driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 class WriterTurn:
     """The writers of every process serving one SQLite file take turns by an flock on a file
     beside it. Why: SQLite lets one writer in at a time, and one kept waiting polls for the
@@ -177,6 +218,7 @@ class WriterTurn:
     def __init__(self, engine: Engine) -> None:
         database = engine.url.database if engine.dialect.name == "sqlite" else None
         self._path = f"{database}.scan-writer" if database and database != ":memory:" else None
+        self.is_sqlite_file = self._path is not None
         self._fd: int | None = None
 
     def __enter__(self) -> None:
