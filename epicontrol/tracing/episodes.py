@@ -32,6 +32,7 @@ class Episodes:
     via: Int64s
     start: Int64s
     end: Int64s
+    minutes: Int64s
 
     @classmethod
     def concat(cls, parts: list[Episodes]) -> Episodes:
@@ -72,7 +73,8 @@ class Pairing:
         overlaps enough, in range order then position order.
 
         Pairs are formed BLOCK_PAIRS at a time, so that a block's temporaries stay in the CPU
-        cache, and each range's source values are repeated rather than gathered per pair."""
+        cache; each range's source values are repeated rather than gathered per pair, those
+        carried into the episodes once for all blocks, by the count of pairs each range kept."""
         counts = stop - first
         ends = np.cumsum(counts)
         total = int(ends[-1]) if len(ends) else 0
@@ -86,8 +88,10 @@ class Pairing:
             for name, values in (("case", self.case), ("place", self.place), ("via", self.via))
             if not _is_uniform(values)
         }
-        out = {name: np.empty(total, dtype=np.int64) for name in ("contact", "start", "end")}
-        out |= {name: np.empty(total, dtype=np.int64) for name in varying}
+        out = {
+            name: np.empty(total, dtype=np.int64) for name in ("contact", "start", "end", "minutes")
+        }
+        kept_of_range = np.zeros(len(counts), dtype=np.int64)
         block_starts = np.arange(0, total, BLOCK_PAIRS)
         block_stops = np.minimum(block_starts + BLOCK_PAIRS, total)
         lows = np.searchsorted(ends, block_starts, side="right")
@@ -103,7 +107,8 @@ class Pairing:
             np.maximum(overlap_start, self.visit_start[row], out=overlap_start)
             overlap_end = np.repeat(end[low:high], taken)
             np.minimum(overlap_end, self.visit_end[row], out=overlap_end)
-            keep = overlap_end - overlap_start >= self.minimum
+            overlap = overlap_end - overlap_start
+            keep = overlap >= self.minimum
             if self.allowed is not None:
                 source = np.repeat(source_of_range[low:high], taken)
                 keep &= self.allowed(self.visit_resident[row], source)
@@ -111,13 +116,13 @@ class Pairing:
             span = slice(written, written + len(kept))
             if len(kept) < len(row):
                 row, overlap_start, overlap_end = row[kept], overlap_start[kept], overlap_end[kept]
-                # Pairs kept of each range: their runs of source values are repeated.
+                overlap = overlap[kept]
                 taken = np.diff(np.searchsorted(kept, np.cumsum(taken)), prepend=0)
+            kept_of_range[low:high] += taken
             np.take(self.visit_resident, row, out=out["contact"][span])
             out["start"][span] = overlap_start
             out["end"][span] = overlap_end
-            for name, values in varying.items():
-                out[name][span] = np.repeat(values[low:high], taken)
+            np.floor_divide(overlap, MINUTE, out=out["minutes"][span])
             written += len(kept)
         # Views of the buffers unless most pairs were dropped (several cases' exclusions).
         column = {
@@ -125,7 +130,9 @@ class Pairing:
             for name, values in out.items()
         }
         for name, values in (("case", self.case), ("place", self.place), ("via", self.via)):
-            if name not in column:
+            if name in varying:
+                column[name] = np.repeat(varying[name], kept_of_range)
+            else:
                 column[name] = np.broadcast_to(values[:1] if len(values) else -1, written)
         return Episodes(
             case=column["case"],
@@ -135,6 +142,7 @@ class Pairing:
             via=column["via"],
             start=column["start"],
             end=column["end"],
+            minutes=column["minutes"],
         )
 
 
@@ -179,13 +187,6 @@ def _filled(values: Int64s, rows: Int64s) -> pa.Array:
     return pa.array(values[rows])
 
 
-def _minutes(start: Int64s, end: Int64s) -> pa.Array:
-    """Whole minutes of overlap, computed in one buffer."""
-    minutes = np.subtract(end, start)
-    np.floor_divide(minutes, MINUTE, out=minutes)
-    return pa.array(minutes)
-
-
 def _batch(
     index: VisitIndex,
     found: Episodes,
@@ -216,7 +217,7 @@ def _batch(
         via,
         pa.array(found.start),
         pa.array(found.end),
-        _minutes(found.start, found.end),
+        pa.array(found.minutes),
     ]
     return pa.RecordBatch.from_arrays(columns, schema=schema.CONTACTS)
 

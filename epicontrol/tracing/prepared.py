@@ -23,6 +23,7 @@ from epicontrol.tracing.episodes import (
     Pairing,
     contacts_table,
 )
+from epicontrol.tracing.rules import MINUTE
 from epicontrol.tracing.visit_index import TIER_STARTS, Int64s, VisitIndex, union_of
 
 # Candidate pairs formed at once: bounds the memory of a case at a large school.
@@ -172,6 +173,7 @@ def _same_carriage(
             via=periods.via[period],
             start=overlap_start[keep],
             end=overlap_end[keep],
+            minutes=(overlap_end[keep] - overlap_start[keep]) // MINUTE,
         )
     ]
 
@@ -193,6 +195,7 @@ def _household(
             via=periods.via[owner],
             start=periods.start[owner],
             end=periods.end[owner],
+            minutes=(periods.end[owner] - periods.start[owner]) // MINUTE,
         )
     ]
 
