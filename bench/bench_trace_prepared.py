@@ -17,7 +17,8 @@ import random
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from epicontrol.tracing import schema
+from epicontrol.tracing import prepared, schema
 from epicontrol.tracing.engine import (
     CONTACT_ISOLATIONS,
     case_windows_from_cases,
@@ -38,6 +39,7 @@ from epicontrol.tracing.engine import (
     trace,
 )
 from epicontrol.tracing.engines import engine_for
+from epicontrol.tracing.episodes import Pairing
 from epicontrol.tracing.prepared import trace_prepared
 from epicontrol.tracing.rules import DAY, DEFAULT_RULES, china_midnight, to_epoch_seconds
 from epicontrol.tracing.visit_index import VisitIndex, read_visits
@@ -47,6 +49,17 @@ T = TypeVar("T")
 CLOSE_ONLY = replace(DEFAULT_RULES, trace_secondary_contacts=False)
 # Columns that identify a close contact episode, for comparing the methods' answers.
 EPISODE = ["case_id", "contact_resident_id", "rule", "place_id", "overlap_start_s"]
+# The phases of trace_prepared timed by --case-row: (owner, function, label); labels starting
+# with spaces are parts of the phase above them.
+PHASES: tuple[tuple[Any, str, str], ...] = (
+    (prepared, "_visits_in", "source visits (by resident, clipped)"),
+    (prepared, "_co_location", "co-location: search + union + pairing"),
+    (Pairing, "episodes", "  of which pairing (blocks, columns)"),
+    (prepared, "_same_carriage", "same carriage"),
+    (prepared, "_household", "household"),
+    (prepared, "_close_contact_periods", "close-contact periods"),
+    (prepared, "contacts_table", "Arrow table (schema.CONTACTS)"),
+)
 
 
 def _load() -> str:
@@ -115,6 +128,66 @@ def _per_case(
     )
     slowest = int(np.argmax(times))
     print(f"    slowest: case row {slowest}, {rows[slowest]:,} rows in {times[slowest]:,.0f} ms")
+
+
+@contextmanager
+def _phase_clocks() -> Iterator[dict[str, float]]:
+    """Wall seconds spent in each of PHASES while the block runs (the functions are wrapped
+    with a clock and put back after)."""
+    spent: dict[str, float] = {}
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in PHASES]
+
+    def clocked(function: Callable[..., Any], label: str) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+
+        return run
+
+    for (owner, name, function), (_, _, label) in zip(originals, PHASES, strict=True):
+        setattr(owner, name, clocked(function, label))
+    try:
+        yield spent
+    finally:
+        for owner, name, function in originals:
+            setattr(owner, name, function)
+
+
+def _one_case(
+    index: VisitIndex,
+    windows: pa.Table,
+    now_s: int,
+    isolations: pa.Table | None,
+    row: int,
+    repeat: int,
+) -> None:
+    """One case (a row of the case windows), best of `repeat`, with the time of each phase of
+    that best run."""
+    best: tuple[float, float, int, dict[str, float]] | None = None
+    for _ in range(repeat):
+        with _phase_clocks() as spent:
+            found, wall, cpu = _timed(
+                lambda: trace_prepared(
+                    index,
+                    case_windows=windows.slice(row, 1),
+                    now_s=now_s,
+                    contact_isolations=isolations,
+                    is_ordered=False,
+                )
+            )
+        if best is None or wall < best[0]:
+            best = (wall, cpu, found.num_rows, dict(spent))
+        del found
+    assert best is not None
+    wall, cpu, rows, spent = best
+    print(f"    {wall * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms), {rows:,} rows {_load()}")
+    for _, _, label in PHASES:
+        print(f"      {label:<40} {spent.get(label, 0.0) * 1000:7.1f} ms")
+    phases = sum(v for k, v in spent.items() if not k.startswith(" "))
+    print(f"      {'other (windows, exclusions, concat)':<40} {(wall - phases) * 1000:7.1f} ms")
 
 
 def _random_cases(manifest: dict[str, Any], count: int, day: date) -> pa.Table:
@@ -367,6 +440,12 @@ def main() -> None:
     )
     parser.add_argument("--spark", action="store_true", help="also the day on Spark local mode")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each fast measurement")
+    parser.add_argument(
+        "--case-row",
+        type=int,
+        nargs="+",
+        help="time only these rows of the case windows (the 14-day part), phase by phase",
+    )
     args = parser.parse_args()
     city: Path = args.city
     if not (city / "manifest.json").exists():
@@ -380,6 +459,17 @@ def main() -> None:
     now = data_now(city)
     now_s = to_epoch_seconds(now)
     windows = case_windows_from_cases(pq.read_table(city / "cases.parquet"), now=now)
+
+    if args.case_row is not None:
+        index = _prepare(city)
+        close = trace_prepared(index, case_windows=windows, now_s=now_s, is_secondary=False)
+        isolations = _isolated_a_day_after_their_case(windows, close)
+        for row in args.case_row:
+            print(f"case row {row}, close + secondary, best of {args.repeat}:")
+            for label, known in (("known", isolations), ("unknown", None)):
+                print(f"  isolation of close contacts {label}:")
+                _one_case(index, windows, now_s, known, row, args.repeat)
+        return
 
     # The day first: after the 14-day index is freed, the small queries of the day were
     # measured up to 1.7 times slower (the allocator and the kernel busy with 4 GiB returned).
