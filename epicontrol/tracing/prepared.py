@@ -119,9 +119,11 @@ def _co_location(
     # (With several cases, exclusions differ per case: pairs are checked one by one instead.)
     others = None
     if excluded.one_case:
-        others = union_of(first, stop)
-        others = others[~excluded.flagged[index.resident[others]]]
-        first, stop = np.searchsorted(others, first), np.searchsorted(others, stop)
+        others, first, stop = union_of(first, stop)
+        allowed = ~excluded.flagged[index.resident[others]]
+        before = np.zeros(len(others) + 1, dtype=np.int64)
+        np.cumsum(allowed, out=before[1:])  # others allowed before each position
+        others, first, stop = others[allowed], before[first], before[stop]
     if others is None:
         visits = (index.start, index.end, index.resident)
     else:

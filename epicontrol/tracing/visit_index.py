@@ -85,18 +85,28 @@ def ranges(starts: Int64s, stops: Int64s) -> tuple[Int64s, Int64s]:
     return owner, position
 
 
-def union_of(first: Int64s, stop: Int64s) -> Int64s:
-    """The positions in any of the ranges [first, stop), sorted, each once."""
-    nonempty = stop > first
-    first, stop = first[nonempty], stop[nonempty]
-    if not len(first):
-        return np.empty(0, dtype=np.int64)
-    order = np.argsort(first)
-    first, stop = first[order], stop[order]
-    reach = np.maximum.accumulate(stop)
-    opens = np.flatnonzero(np.r_[True, first[1:] > reach[:-1]])
-    closes = np.r_[opens[1:] - 1, len(first) - 1]
-    return ranges(first[opens], reach[closes])[1]
+def union_of(first: Int64s, stop: Int64s) -> tuple[Int64s, Int64s, Int64s]:
+    """The positions in any of the ranges [first, stop), sorted, each once; and where each
+    range starts and stops among them (an empty range: 0, 0). Worked out from the merged
+    ranges, not searched: a binary search per range took twice as long as the union."""
+    nonempty = np.flatnonzero(stop > first)
+    first_at = np.zeros(len(first), dtype=np.int64)
+    stop_at = np.zeros(len(first), dtype=np.int64)
+    if not len(nonempty):
+        return np.empty(0, dtype=np.int64), first_at, stop_at
+    order = nonempty[np.argsort(first[nonempty])]
+    low, high = first[order], stop[order]
+    reach = np.maximum.accumulate(high)
+    is_open = np.r_[True, low[1:] > reach[:-1]]
+    opens = np.flatnonzero(is_open)
+    closes = np.r_[opens[1:] - 1, len(low) - 1]
+    merged_low, merged_high = low[opens], reach[closes]
+    lengths = merged_high - merged_low
+    # Each range lies in one merged range: its place there plus where that one begins.
+    merged = np.cumsum(is_open) - 1
+    shift = (np.cumsum(lengths) - lengths - merged_low)[merged]
+    first_at[order], stop_at[order] = low + shift, high + shift
+    return ranges(merged_low, merged_high)[1], first_at, stop_at
 
 
 def _csr(keys: Int64s, size: int) -> tuple[Int64s, Int64s]:
