@@ -202,15 +202,22 @@ class VisitIndex:
         tiers = len(TIER_STARTS)
         group = place * tiers + tier
         longest = self.longest[group]
+        # Only the places with visits in this tier are searched (a quarter of a large case's
+        # sources in the shortest tier).
+        live = np.flatnonzero(longest >= 0)
+        group, longest = group[live], longest[live]
         minimum = self.rules.min_overlap_s
         # A visit of at most `longest` seconds overlaps enough only if it starts within
         # [start + minimum - longest, end - minimum].
-        low = np.clip(start + minimum - longest - self.origin, 0, self.span)
-        high = np.clip(end - minimum - self.origin, -1, self.span - 1)
-        first = np.searchsorted(self.key, group * self.span + low)
-        stop = np.searchsorted(self.key, group * self.span + high, side="right")
-        empty = longest < 0
-        return np.where(empty, 0, first), np.where(empty, 0, np.maximum(stop, first))
+        low = np.clip(start[live] + minimum - longest - self.origin, 0, self.span)
+        high = np.clip(end[live] - minimum - self.origin, -1, self.span - 1)
+        first = np.zeros(len(place), dtype=np.int64)
+        stop = np.zeros(len(place), dtype=np.int64)
+        first[live] = np.searchsorted(self.key, group * self.span + low)
+        stop[live] = np.maximum(
+            np.searchsorted(self.key, group * self.span + high, side="right"), first[live]
+        )
+        return first, stop
 
     def rail_visits_of(self, residents: Int64s) -> tuple[Int64s, Int64s]:
         """(owner, rail row) for every rail visit (with train and carriage) of each resident."""
