@@ -10,7 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, and_, any_, case, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    Integer,
+    String,
+    and_,
+    any_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from epicontrol.core.db import utcnow
@@ -147,7 +162,7 @@ def _upsert_statuses(db: Session, computed: list[Computed]) -> None:
         )
 
 
-def _evidence_level(now: datetime) -> Any:
+def _evidence_level(now: Any) -> Any:
     """SQL: the worst level among a status row's evidence that counts at `now` (0 if none)."""
     e = _evidence.c
     counting = and_(
@@ -171,22 +186,37 @@ def colours(
     result = dict.fromkeys(wanted, Colour.GREEN.label)
     if not wanted:
         return result
-    now = now or utcnow()
-    s = _statuses.c
-    fresh = or_(s.changes_at.is_(None), s.changes_at > now)
-    level = case((fresh, literal(None)), else_=_evidence_level(now))
-    query = select(s.resident_id, s.colour, level)
-    if db.get_bind().dialect.name == "postgresql":
-        # One `= ANY(array)` however many residents (as passes.holders does).
-        condition = s.resident_id == any_(literal(wanted, ARRAY(Integer)))
-    else:
-        # One JSON array parameter: no bound-parameter limit, one statement for any number.
-        ids = func.json_each(literal(json.dumps(wanted))).table_valued("value")
-        condition = s.resident_id.in_(select(ids.c.value))
+    dialect = db.get_bind().dialect.name
+    ids: object = wanted if dialect == "postgresql" else json.dumps(wanted)
     db.flush()  # the statement bypasses the ORM
-    for resident, colour, stale_level in db.connection().execute(query.where(condition)):
+    rows = db.connection().execute(_colour_query(dialect), {"now": now or utcnow(), "ids": ids})
+    for resident, colour, stale_level in rows:
         result[resident] = colour if stale_level is None else _LABELS[stale_level]
     return result
+
+
+# Scan ingest asks for colours once per group of scans: built once per dialect with bound
+# parameters, the statement is compiled once too (building and compiling it on every call was
+# ~45% of the scan writer's CPU, bench/RESULTS.md).
+_COLOUR_QUERIES: dict[str, Any] = {}
+
+
+def _colour_query(dialect: str) -> Any:
+    query = _COLOUR_QUERIES.get(dialect)
+    if query is None:
+        s = _statuses.c
+        now: BindParameter[datetime] = bindparam("now")
+        fresh = or_(s.changes_at.is_(None), s.changes_at > now)
+        level = case((fresh, literal(None)), else_=_evidence_level(now))
+        if dialect == "postgresql":
+            # One `= ANY(array)` however many residents (as passes.holders does).
+            condition = s.resident_id == any_(bindparam("ids", type_=ARRAY(Integer)))
+        else:
+            # One JSON array parameter: no bound-parameter limit, one statement for any number.
+            listed = func.json_each(bindparam("ids", type_=String)).table_valued("value")
+            condition = s.resident_id.in_(select(listed.c.value))
+        query = _COLOUR_QUERIES[dialect] = select(s.resident_id, s.colour, level).where(condition)
+    return query
 
 
 def stale_residents(db: Session, *, now: datetime, limit: int = 5000) -> list[int]:
