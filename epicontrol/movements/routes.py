@@ -20,7 +20,14 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, require
 from epicontrol.core.policy import Permission
-from epicontrol.movements import devices, group_commit, ingest, scan_asgi, uploads
+from epicontrol.movements import (
+    devices,
+    group_commit,
+    ingest,
+    scan_asgi,
+    uploads,
+    uploads_arrow,
+)
 from epicontrol.movements.ingest import DeviceContext
 from epicontrol.movements.models import Direction
 from epicontrol.movements.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanOut, UploadOut
@@ -177,9 +184,9 @@ async def record_scan_batch(request: Request) -> Response:
     return await run_in_threadpool(_store_batch, request.app.state, device, body)
 
 
-def _land_upload(state: Any, device: DeviceContext, body: bytes) -> Response:
+def _land_upload(state: Any, device: DeviceContext, body: bytes, arrow: bool) -> Response:
     with uploads.landing:  # the mover of this process waits meanwhile
-        landed = _land(state, device, body)
+        landed = _land_arrow(state, device, body) if arrow else _land(state, device, body)
     uploads.wake_movers()
     content = {"upload_id": landed.upload_id, "accepted": landed.accepted}
     return Response(orjson.dumps(content), status_code=202, media_type="application/json")
@@ -200,6 +207,15 @@ def _land(state: Any, device: DeviceContext, body: bytes) -> uploads.Landed:
     return landed
 
 
+def _land_arrow(state: Any, device: DeviceContext, body: bytes) -> uploads.Landed:
+    with state.sessions() as db:
+        upload_id, count = uploads_arrow.land(
+            db, device=device, body=body, secret=state.settings.secret_key, now=utcnow()
+        )
+        db.commit()  # durable before the device hears back
+    return uploads.Landed(upload_id, count)
+
+
 @scans.post(
     "/api/scans/upload",
     status_code=202,
@@ -209,10 +225,12 @@ def _land(state: Any, device: DeviceContext, body: bytes) -> uploads.Landed:
 )
 async def upload_scans(request: Request) -> Response:
     """Upload up to 10,000 scans (all or none): answered once they are checked and durable;
-    stored into movements in the background (uploads.py says what the answer promises)."""
+    stored into movements in the background (uploads.py says what the answer promises). The
+    body is JSON, or an Arrow IPC stream of the same columns (uploads_arrow.py)."""
     device = await _scan_device(request)
     body = await request.body()
-    return await run_in_threadpool(_land_upload, request.app.state, device, body)
+    arrow = request.headers.get("content-type", "").startswith(uploads_arrow.MEDIA_TYPE)
+    return await run_in_threadpool(_land_upload, request.app.state, device, body, arrow)
 
 
 class DeviceIn(BaseModel):

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core.db import utcnow
 from epicontrol.health_code import passes
-from epicontrol.movements import ingest, ingest_sql, rules
+from epicontrol.movements import ingest, ingest_sql, rules, uploads_arrow
 from epicontrol.movements.ingest import Accepted, DeviceContext
 from epicontrol.movements.models import ScanUpload
 from epicontrol.movements.schemas import ScanBatchIn, ScanIn
@@ -123,7 +123,10 @@ def move_one(db: Session, *, secret: str, now: datetime) -> int | None:
         fixed_direction=upload.fixed_direction,
         name=upload.device_name,
     )
-    scans = ScanBatchIn.model_validate_json(upload.body).scans
+    if uploads_arrow.is_arrow(upload.body):
+        scans = uploads_arrow.scans_of(upload.body)
+    else:
+        scans = ScanBatchIn.model_validate_json(upload.body).scans
     sql = ingest_sql.Statements(db)
     pass_ids = [ingest.verified_pass_id(secret, scan.code) for scan in scans]
     holders = ingest_sql.pass_holders(sql, pass_ids)
