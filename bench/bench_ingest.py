@@ -76,6 +76,7 @@ def _batches(
         "batch_size": args.batch_size,
         "batches": args.batches,
         "batch_path": f"/api/scans/{name}",
+        "batch_format": args.upload_format if upload else "json",
     }
     server_cpu = server.cpu_seconds()
     postgres_cpu = PostgresCpu(make_url(url).database or "")
@@ -304,6 +305,12 @@ def main() -> None:
         "--upload",
         action="store_true",
         help="also send the batches to /api/scans/upload (landed, moved in the background)",
+    )
+    parser.add_argument(
+        "--upload-format",
+        choices=["json", "arrow"],
+        default="json",
+        help="body of the uploads: JSON, or prebuilt Arrow IPC streams",
     )
     parser.add_argument(
         "--profile",

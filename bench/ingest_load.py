@@ -9,8 +9,9 @@ that on a 2-core machine the client takes as little CPU from the server as possi
 It imports nothing from epicontrol.
 
 JOB.json: {"host", "port", "mode": "get" | "single" | "batch" | "replay", "concurrency",
-"duration", "warmup", "device_keys", "payloads", "path" (get), "batches", "batch_size" and
-"batch_path" (batch), "replay": [[path, body], ...] sent once each, answers kept (replay),
+"duration", "warmup", "device_keys", "payloads", "path" (get), "batches", "batch_size",
+"batch_path" and "batch_format" ("json" or "arrow") (batch), "replay": [[path, body], ...]
+sent once each, answers kept (replay),
 "record": keep every request sent and the status it got (crash runs), "prebuilt": single
 scans to make before starting (single)}.
 """
@@ -47,10 +48,38 @@ def batch_body(payloads: list[str], size: int, rng: random.Random) -> tuple[list
     return [u for u, _ in items], body
 
 
-def _request(method: str, path: str, key: str, body: bytes = b"") -> bytes:
+def arrow_batch_body(payloads: list[str], size: int, rng: random.Random) -> tuple[list[str], bytes]:
+    """A batch of `size` scans as an Arrow IPC stream (uploads_arrow.py's columns)."""
+    import pyarrow as pa  # only the Arrow runs need it
+
+    uuids = [uuid.uuid4() for _ in range(size)]
+    now = datetime.now(UTC)
+    table = pa.table(
+        {
+            "uuid": pa.array([u.bytes for u in uuids], pa.binary(16)),
+            "code": pa.array([rng.choice(payloads) for _ in range(size)], pa.string()),
+            "occurred_at": pa.array([now] * size, pa.timestamp("us", tz="UTC")),
+            "temperature": pa.array(
+                [37.6 if rng.random() < 0.01 else round(36.0 + rng.random(), 1) for _ in uuids],
+                pa.float64(),
+            ),
+        }
+    )
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return [str(u) for u in uuids], sink.getvalue().to_pybytes()
+
+
+ARROW = "application/vnd.apache.arrow.stream"
+
+
+def _request(
+    method: str, path: str, key: str, body: bytes = b"", content_type: str = "application/json"
+) -> bytes:
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: bench\r\nX-Device-Key: {key}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
 
@@ -114,7 +143,8 @@ class Run:
             if taken is None:
                 return None
             path = self.job.get("batch_path", "/api/scans/batch")
-            return _request("POST", path, key, taken[1]), taken[0], taken[1]
+            kind = ARROW if self.job.get("batch_format") == "arrow" else "application/json"
+            return _request("POST", path, key, taken[1], kind), taken[0], taken[1]
         replayed = self.take("replay")
         if replayed is None:
             return None
@@ -171,8 +201,9 @@ def _percentile(values: list[float], fraction: float) -> float:
 async def _main(job: dict[str, Any]) -> dict[str, Any]:
     if job["mode"] == "batch":
         rng = random.Random(7)
+        make = arrow_batch_body if job.get("batch_format") == "arrow" else batch_body
         job["prepared_batches"] = [
-            batch_body(job["payloads"], job["batch_size"], rng) for _ in range(job["batches"])
+            make(job["payloads"], job["batch_size"], rng) for _ in range(job["batches"])
         ]
         job.setdefault("duration", 3600.0)  # until the batches run out
         job["warmup"] = 0
