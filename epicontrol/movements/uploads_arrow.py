@@ -24,6 +24,7 @@ from uuid import UUID
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy.orm import Session
 
 from epicontrol.core.errors import InvalidInput
 from epicontrol.health_code import passes
@@ -120,7 +121,8 @@ def check(sql: ingest_sql.Statements, table: pa.Table, *, secret: str, now: date
         errors.extend(_check_temperatures(table.column("temperature")))
     if "direction" in table.column_names:
         direction = table.column("direction")
-        wrong = pc.invert(pc.fill_null(pc.is_in(direction, pa.array(["in", "out"])), True))
+        known = pc.is_in(direction, pa.array(["in", "out"]))  # false for a null
+        wrong = pc.and_(pc.is_valid(direction), pc.invert(known))
         if pc.any(wrong).as_py():
             errors.append(f"{_rows(wrong)}: direction must be in or out")
     if not errors:
@@ -184,7 +186,7 @@ def _check_passes(sql: ingest_sql.Statements, code: pa.ChunkedArray, *, secret: 
 
 
 def land(
-    db: Any, *, device: DeviceContext, body: bytes, secret: str, now: datetime
+    db: Session, *, device: DeviceContext, body: bytes, secret: str, now: datetime
 ) -> tuple[int, int]:
     """Check an Arrow upload (all or none: InvalidInput), then keep the body as sent; returns
     (upload id, scans); the caller commits before answering."""
@@ -211,6 +213,10 @@ def land(
 def scans_of(body: bytes) -> list[ScanIn]:
     """A landed Arrow body as the scans the mover stores (validated again, one by one)."""
     table = pa.ipc.open_stream(body).read_all()
+    at = table.schema.get_field_index("occurred_at")  # as datetimes, whatever the unit sent
+    table = table.set_column(
+        at, "occurred_at", table.column(at).cast(pa.timestamp("us", tz="UTC"), safe=False)
+    )
     rows = table.to_pylist()
     for row in rows:
         if isinstance(row["uuid"], bytes):

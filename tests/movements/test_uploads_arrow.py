@@ -115,3 +115,27 @@ def test_wrong_column_type_and_not_arrow_are_refused(
     )
     assert "occurred_at has the wrong type" in _refused(client, checkpoint, db, _stream(table))
     assert "not an Arrow IPC stream" in _refused(client, checkpoint, db, b'{"scans": []}')
+
+
+def test_text_uuids_nanosecond_times_and_directions_are_accepted(
+    client: TestClient, checkpoint: Checkpoint, db: Session, db_url: str
+) -> None:
+    now = datetime.now(UTC)
+    uuids = [str(uuid4()).upper(), str(uuid4())]
+    table = pa.table(
+        {
+            "uuid": pa.array(uuids),
+            "code": pa.array([checkpoint.payloads["resident_zhang"]] * 2),
+            "occurred_at": pa.array(
+                [now - timedelta(minutes=9), now - timedelta(minutes=3)],
+                pa.timestamp("ns", tz="Asia/Shanghai"),
+            ),
+            "direction": pa.array(["out", None]),
+        }
+    )
+    answer = _post(client, checkpoint, _stream(table))
+    assert answer.status_code == 202, answer.text
+    _move(db_url)
+    stored = db.scalars(select(Movement).order_by(Movement.occurred_at)).all()
+    assert [m.client_uuid for m in stored] == [u.lower() for u in uuids]
+    assert stored[0].direction == "out"
