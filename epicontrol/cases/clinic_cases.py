@@ -14,6 +14,7 @@ from epicontrol.cases.clinic_schemas import TestResult
 from epicontrol.cases.models import OPEN_STATUSES, Case, CaseStatus, ClinicRegistration
 from epicontrol.cases.schemas import CaseIn, StatusChange
 from epicontrol.core.auth import Principal
+from epicontrol.core.local_time import local_date
 from epicontrol.people.models import Resident
 
 
@@ -37,7 +38,7 @@ def apply_result(
             Case.status.in_([s.value for s in OPEN_STATUSES]),
         )
     )
-    sampling = service.local_today(registration.sampled_at)
+    sampling = local_date(registration.sampled_at)
     if registration.result == TestResult.NEGATIVE.value:
         if case is None or case.status != CaseStatus.SUSPECTED.value:
             return None
@@ -55,7 +56,7 @@ def apply_result(
             status=status,
             onset_date=onset,
             sampling_date=sampling,
-            report_date=service.local_today(registration.result_at),
+            report_date=local_date(registration.result_at),
         )
         change = service.open_case(
             db, actor=actor, resident=resident, data=data, now=now, purpose="fever clinic result"

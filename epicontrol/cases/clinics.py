@@ -37,6 +37,7 @@ from epicontrol.core.crypto import (
 )
 from epicontrol.core.db import utcnow
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from epicontrol.core.local_time import local_date
 from epicontrol.divisions.models import Division
 from epicontrol.people.models import Resident
 from epicontrol.places.models import Place, PlaceKind
@@ -118,8 +119,8 @@ def register(
     low, high = rules.PLAUSIBLE_TEMPERATURE
     if data.temperature is not None and not low <= data.temperature <= high:
         raise InvalidInput(f"temperature {data.temperature} °C is not a body temperature")
-    today = service.local_today(now)
-    if data.onset_date is not None and data.onset_date > service.local_today(arrived_at):
+    today = local_date(now)
+    if data.onset_date is not None and data.onset_date > local_date(arrived_at):
         raise InvalidInput(f"onset_date {data.onset_date} is after the arrival")
     number = "".join((data.id_number or "").split()).upper() or None
     parsed = None

@@ -21,6 +21,7 @@ from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault, parse_resident_id
 from epicontrol.core.errors import InvalidInput
+from epicontrol.core.local_time import LOCAL_TIME, local_date
 from epicontrol.divisions.models import Division
 from epicontrol.people import import_read
 from epicontrol.people.models import Resident
@@ -128,7 +129,7 @@ def _moment(text: str) -> datetime | None:
         return None
     moment = datetime.fromisoformat(text.replace("/", "-"))
     # A time without a zone in a Chinese line list is China time.
-    return moment if moment.tzinfo else moment.replace(tzinfo=service.LOCAL_TIME)
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TIME)
 
 
 def _parse(row: _Row, errors: list[RowError]) -> tuple[str, CaseStatus, dict[str, object]] | None:
@@ -213,7 +214,7 @@ def _check(
     residents = _residents(db, vault, numbers)
     seen_residents: dict[int, int] = {}
     seen_numbers: dict[str, int] = {}
-    today = service.local_today(now)
+    today = local_date(now)
     for row in rows:
         item = parsed[row.number]
         if item is None:

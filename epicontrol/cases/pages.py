@@ -22,6 +22,7 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Vault, require
 from epicontrol.core.errors import InvalidInput
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission, is_allowed
 from epicontrol.people.models import Resident
 from epicontrol.places.models import Place
@@ -81,14 +82,14 @@ def line_list_page(
         "status": status.value if status else "",
         "statuses": list(CaseStatus),
         "labels": STATUS_LABELS,
-        "time_zone": service.LOCAL_TIME,
+        "time_zone": LOCAL_TIME,
     }
     return render(request, "cases_line_list.html", context)
 
 
 def _local_input(moment: datetime) -> str:
     """A moment as a datetime-local field shows it (China time)."""
-    return moment.astimezone(service.LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
 
 
 def _case_context(
@@ -125,7 +126,7 @@ def _case_context(
         "next_statuses": sorted(TRANSITIONS[CaseStatus(case.status)]),
         "symptom_labels": rules.SYMPTOMS,
         "labels": STATUS_LABELS,
-        "time_zone": service.LOCAL_TIME,
+        "time_zone": LOCAL_TIME,
     }
 
 
@@ -141,7 +142,7 @@ def _local(value: str) -> datetime | str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    return moment if moment.tzinfo else moment.replace(tzinfo=service.LOCAL_TIME)
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TIME)
 
 
 def _travel_rows(fields: Any) -> list[dict[str, str]]:
@@ -216,7 +217,7 @@ def _clinic_context(db: Session, principal: Principal) -> dict[str, Any]:
         "labels": REGISTRATION_LABELS,
         "statuses": RegistrationStatus,
         "now_local": _local_input(utcnow()),
-        "time_zone": service.LOCAL_TIME,
+        "time_zone": LOCAL_TIME,
     }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,11 +27,11 @@ from epicontrol.cases.schemas import CaseDatesIn, CaseIn, StatusChange
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from epicontrol.core.local_time import local_date
 from epicontrol.divisions.models import Division
 from epicontrol.people.models import Resident
 
 # Onset, sampling and report dates are China dates.
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 # A device clock a little ahead is no reason to refuse an isolation time.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_PAGE = 500
@@ -49,11 +48,6 @@ class CaseChange:
     def needs_tracing(self) -> bool:
         """Whether the write changed whom the case may have exposed."""
         return bool(self.trace_reason)
-
-
-def local_today(now: datetime) -> date:
-    """The date in China at `now`."""
-    return now.astimezone(LOCAL_TIME).date()
 
 
 def _denied(message: str, *, action: str, case_id: int | None) -> AccessDenied:
@@ -175,7 +169,7 @@ def open_case(
     if data.status not in INITIAL_STATUSES:
         allowed = ", ".join(sorted(INITIAL_STATUSES))
         raise InvalidInput(f"a new case is {allowed}, not {data.status}")
-    today = local_today(now)
+    today = local_date(now)
     report_date = data.report_date or today
     check_dates(data.status, data.onset_date, data.sampling_date, report_date, today=today)
     _check_isolation(data.isolated_at, now)
@@ -241,7 +235,7 @@ def move(
         )
     onset = change.onset_date or case.onset_date
     sampling = change.sampling_date or case.sampling_date
-    today = local_today(now)
+    today = local_date(now)
     check_dates(change.status, onset, sampling, case.report_date, today=today, is_new=False)
     dates_changed = (onset, sampling) != (case.onset_date, case.sampling_date)
     case.status, case.onset_date, case.sampling_date = change.status.value, onset, sampling
@@ -305,7 +299,7 @@ def set_dates(
         after["onset_date"],
         after["sampling_date"],
         after["report_date"],
-        today=local_today(now),
+        today=local_date(now),
         is_new=case.status == CaseStatus.SUSPECTED.value,
     )
     changed = {k: [str(before[k]), str(v)] for k, v in after.items() if before[k] != v}

@@ -7,7 +7,7 @@ transaction, and a tracing run queued for the serving process's background worke
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -17,12 +17,12 @@ from epicontrol.cases import service as cases
 from epicontrol.cases.models import CaseStatus
 from epicontrol.cases.schemas import CaseIn
 from epicontrol.core.db import session_scope
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.people.models import Resident
 from epicontrol.tracing import background
 
 ACTOR = "demo"
-# Detected cases are isolated in hospital on the day they are reported (China time, noon).
-_CHINA = timedelta(hours=8)
+# Detected cases are isolated in hospital at noon (China time) of the day they are reported.
 
 
 def open_detected_cases(engine: Engine, cases_file: Path, *, now: datetime) -> int:
@@ -51,7 +51,7 @@ def open_detected_cases(engine: Engine, cases_file: Path, *, now: datetime) -> i
 
 def _case_in(row: dict[str, object], now: datetime) -> CaseIn:
     report_date = row["report_date"]
-    isolated = datetime.combine(report_date, time(12), tzinfo=UTC) - _CHINA  # type: ignore[arg-type]
+    isolated = datetime.combine(report_date, time(12), tzinfo=LOCAL_TIME)  # type: ignore[arg-type]
     return CaseIn(
         resident_id=int(row["resident_id"]),  # type: ignore[call-overload]
         status=CaseStatus(str(row["status"])),

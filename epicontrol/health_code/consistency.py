@@ -11,7 +11,7 @@ from sqlalchemy import and_, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import Case
-from epicontrol.health_code.evaluate import local_date
+from epicontrol.core.local_time import local_date
 from epicontrol.health_code.models import RiskEvidence
 from epicontrol.health_code.rules import RiskRules, Rule
 from epicontrol.reports.models import SelfCheck

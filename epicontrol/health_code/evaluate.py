@@ -13,8 +13,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import Case
+from epicontrol.core.local_time import LOCAL_TIME, local_date
 from epicontrol.health_code.models import AppealState, RiskAppeal
-from epicontrol.health_code.rules import LOCAL_TIME, Colour, RiskRules, Rule
+from epicontrol.health_code.rules import Colour, RiskRules, Rule
 from epicontrol.movements.models import Movement, RiskArea
 from epicontrol.places.models import Place
 from epicontrol.reports.models import SelfCheck
@@ -48,11 +49,6 @@ class Finding:
         if self.expires_at is not None and self.expires_at <= now:
             return False
         return self.overridden_until is None or self.overridden_until <= now
-
-
-def local_date(moment: datetime) -> date:
-    """The China date of a moment."""
-    return moment.astimezone(LOCAL_TIME).date()
 
 
 def end_of_local_day(day: date) -> datetime:

@@ -10,10 +10,6 @@ from dataclasses import dataclass, fields, replace
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
-
-# Dates of cases, contacts and arrivals are dates in China: a day ends at midnight in Shanghai.
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 class Colour(IntEnum):

@@ -12,10 +12,11 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Purpose, require
 from epicontrol.core.errors import InvalidInput
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission
 from epicontrol.health_code import risk
 from epicontrol.health_code.evaluate import end_of_local_day
-from epicontrol.health_code.rules import LOCAL_TIME, active
+from epicontrol.health_code.rules import active
 from epicontrol.health_code.schemas import AppealDecisionIn, AppealIn, AppealOut, RiskStatusOut
 from epicontrol.web.templating import render
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -14,14 +13,11 @@ from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import insert_ignoring_conflicts
 from epicontrol.core.errors import Conflict, InvalidInput, NotFound
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.divisions.models import Division
 from epicontrol.movements import rules
 from epicontrol.movements.models import Direction, Movement, MovementKind
 from epicontrol.places.models import Place
-
-# Times shown to people are local: every deployment so far runs on China Standard Time
-# (the same zone as presence.py's local days).
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)

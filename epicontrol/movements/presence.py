@@ -10,18 +10,17 @@ from sqlalchemy.orm import Session
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import InvalidInput
+from epicontrol.core.local_time import LOCAL_TIME, local_date
 from epicontrol.divisions import service as divisions
 from epicontrol.divisions.models import Division
 from epicontrol.movements import presence_queries
 from epicontrol.movements.models import Direction, Movement
 from epicontrol.movements.presence_queries import (
     DIRECTIONS,
-    LOCAL_TIME_ZONE,
     MAX_DAYS,
     MAX_PAGE,
     PAGE_ARRIVALS,
     UNREGISTERED,
-    local_date,
     local_day_bounds,
 )
 from epicontrol.movements.presence_schemas import (
@@ -37,7 +36,7 @@ from epicontrol.people.models import Resident
 from epicontrol.places.models import Place
 
 __all__ = [
-    "LOCAL_TIME_ZONE",
+    "LOCAL_TIME",
     "MAX_PAGE",
     "MAX_DAYS",
     "PAGE_ARRIVALS",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, Subquery, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from epicontrol.core.db import UTCDateTime
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.divisions.models import Division
 from epicontrol.movements import risk_areas, rules
 from epicontrol.movements.models import Direction, Movement, MovementKind
@@ -20,7 +20,6 @@ from epicontrol.places.models import Place
 # "Today" and the days of the daily counts are local calendar days, while the `day` column holds
 # the UTC date. A module constant rather than a setting: every deployment so far runs on China
 # Standard Time (UTC+8 all year), and zoneinfo keeps the code right should that ever change.
-LOCAL_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 MAX_PAGE = 500
 MAX_DAYS = 60
 PAGE_ARRIVALS = 100  # arrivals per page of the presence page
@@ -28,15 +27,10 @@ UNREGISTERED = "未登记 unregistered"
 DIRECTIONS = (Direction.IN.value, Direction.OUT.value)
 
 
-def local_date(moment: datetime) -> date:
-    """The deployment's local calendar day at `moment`."""
-    return moment.astimezone(LOCAL_TIME_ZONE).date()
-
-
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of the local calendar day `day`."""
-    start = datetime.combine(day, time(0), LOCAL_TIME_ZONE)
-    end = datetime.combine(day + timedelta(days=1), time(0), LOCAL_TIME_ZONE)
+    start = datetime.combine(day, time(0), LOCAL_TIME)
+    end = datetime.combine(day + timedelta(days=1), time(0), LOCAL_TIME)
     return start.astimezone(UTC), end.astimezone(UTC)
 
 

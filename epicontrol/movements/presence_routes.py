@@ -167,6 +167,6 @@ def presence_page(
         "arrivals": shown.arrivals,
         "page_size": presence.PAGE_ARRIVALS,
         "subdivisions": divisions.children(db, division_id=division.id),
-        "time_zone": presence.LOCAL_TIME_ZONE,
+        "time_zone": presence.LOCAL_TIME,
     }
     return render(request, "presence.html", context)

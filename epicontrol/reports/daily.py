@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.service import local_today
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import AccessDenied, Conflict
+from epicontrol.core.local_time import local_date
 from epicontrol.core.policy import Permission
 from epicontrol.reports.monitoring import is_open
 from epicontrol.reports.monitoring_models import DailyReport, Observation, ObservationSource
@@ -46,7 +46,7 @@ def submit(
     and develops a fever in the evening must be able to say so, and the latest report is the
     one that sets their state (as Sara Alert does)."""
     resident_id = own_resident(principal)
-    today = local_today(now)
+    today = local_date(now)
     observations = db.scalars(
         select(Observation).where(Observation.resident_id == resident_id)
     ).all()
@@ -101,7 +101,7 @@ def _todays(db: Session, resident_id: int, today: date) -> DailyReport | None:
 def mine(db: Session, *, principal: Principal, now: datetime) -> MyMonitoringOut:
     """The caller's own observation: state, episodes with their sources, recent reports."""
     resident_id = own_resident(principal)
-    today = local_today(now)
+    today = local_date(now)
     observations = db.scalars(
         select(Observation)
         .where(Observation.resident_id == resident_id)

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from epicontrol.cases.models import Case, CaseStatus
-from epicontrol.cases.service import local_today
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import AccessDenied, Conflict, NotFound
+from epicontrol.core.local_time import local_date
 from epicontrol.core.policy import Permission
 from epicontrol.divisions.models import Division
 from epicontrol.movements import presence_queries
@@ -176,7 +176,7 @@ def contact_candidates(db: Session, division: Division, day: date) -> list[Candi
             division_id=row.division_id,
             reason=REASON_BY_DEGREE.get(row.degree, ObservationReason.SECONDARY_CONTACT),
             # Monitoring starts when the contact is found: nobody reports for days before.
-            starts_on=local_today(row.created_at),
+            starts_on=local_date(row.created_at),
             # tracing/service.py computed it with tracing/rules.py: 14 days after last exposure.
             ends_on=row.observation_ends_on,
             last_exposure_at=row.last_exposure_at,
@@ -235,7 +235,7 @@ def close_person(
             entity="observation",
             entity_id=str(resident_id),
         )
-    today = local_today(now)
+    today = local_date(now)
     closing = [o for o, path in rows if principal.covers(path) and is_open(o, today)]
     if not closing:
         raise Conflict(f"resident {resident_id} has no open observation to close")

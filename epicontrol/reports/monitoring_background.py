@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.service import local_today
 from epicontrol.core.db import utcnow
+from epicontrol.core.local_time import local_date
 from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring import SYSTEM_ACTOR, sync_observations
 from epicontrol.reports.monitoring_tasks import tasks_for_new_observations, tasks_for_non_reporters
@@ -30,7 +30,7 @@ def refresh(db: Session, *, now: datetime) -> None:
     """One pass over every top-level division (the caller commits)."""
     roots = db.scalars(select(Division).where(Division.parent_id.is_(None))).all()
     for root in roots:
-        sync_observations(db, division=root, day=local_today(now), now=now)
+        sync_observations(db, division=root, day=local_date(now), now=now)
         tasks_for_new_observations(db, division=root, now=now, created_by=SYSTEM_ACTOR)
         tasks_for_non_reporters(db, division=root, now=now, created_by=SYSTEM_ACTOR)
 

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from epicontrol.cases.service import LOCAL_TIME, local_today
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Vault, require
 from epicontrol.core.errors import InvalidInput
+from epicontrol.core.local_time import LOCAL_TIME, local_date
 from epicontrol.core.policy import Permission, is_allowed
 from epicontrol.divisions import service as divisions
 from epicontrol.reports import daily, monitoring, monitoring_states, monitoring_tasks
@@ -102,7 +102,7 @@ def refresh_from_page(
         db, principal=principal, division_id=division_id or principal.division_id
     )
     now = utcnow()
-    monitoring.sync_observations(db, division=division, day=local_today(now), now=now)
+    monitoring.sync_observations(db, division=division, day=local_date(now), now=now)
     monitoring_tasks.tasks_for_new_observations(
         db, division=division, now=now, created_by=principal.username
     )

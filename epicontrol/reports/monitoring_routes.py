@@ -16,10 +16,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from epicontrol.cases.service import local_today
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Purpose, Vault, require
+from epicontrol.core.local_time import local_date
 from epicontrol.core.policy import Permission
 from epicontrol.divisions import service as divisions
 from epicontrol.reports import daily, monitoring, monitoring_states, monitoring_tasks
@@ -100,7 +100,7 @@ def sync(
         db, principal=principal, division_id=division_id or principal.division_id
     )
     now = utcnow()
-    return monitoring.sync_observations(db, division=division, day=day or local_today(now), now=now)
+    return monitoring.sync_observations(db, division=division, day=day or local_date(now), now=now)
 
 
 @router.post("/api/monitoring/non-reporter-tasks")

@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.service import local_today
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault
+from epicontrol.core.local_time import local_date
 from epicontrol.core.policy import Permission, is_allowed
 from epicontrol.divisions.models import Division
 from epicontrol.people.models import Resident
@@ -63,7 +63,7 @@ def state_of(
     """The person's state at `now`: closed when no episode is open today; symptomatic when the
     latest report of the open episodes is; not reporting when the last report (or, before the
     first, the start of monitoring) is older than NOT_REPORTING_AFTER; reporting otherwise."""
-    today = local_today(now)
+    today = local_date(now)
     running = [o for o in observations if is_open(o, today)]
     if not running:
         return MonitoringState.CLOSED
@@ -80,7 +80,7 @@ def state_of(
 
 def people_in(db: Session, *, division: Division, now: datetime) -> list[Person]:
     """Everyone with an observation in the subtree that is open or ended recently."""
-    today = local_today(now)
+    today = local_date(now)
     rows = db.execute(
         select(Observation, Resident.household_id)
         .join(Division, Division.id == Observation.division_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.service import local_today
+from epicontrol.core.local_time import local_date
 from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring_models import MonitoringState
 from epicontrol.reports.monitoring_rules import (
@@ -32,7 +32,7 @@ VISIT_TITLES = {
 def source_ref(resident_id: int, now: datetime) -> str:
     """One call per non-reporter per local day: a second run that day finds the first task;
     someone still silent tomorrow gets a new call."""
-    return f"not_reporting:{resident_id}:{local_today(now).isoformat()}"
+    return f"not_reporting:{resident_id}:{local_date(now).isoformat()}"
 
 
 def tasks_for_non_reporters(
@@ -77,7 +77,7 @@ def tasks_for_new_observations(
         if person.state == MonitoringState.CLOSED:
             continue
         for observation in person.observations:
-            if observation.closed_at is not None or observation.ends_on < local_today(now):
+            if observation.closed_at is not None or observation.ends_on < local_date(now):
                 continue
             label = VISIT_TITLES.get(observation.reason, VISIT_TITLES["close_contact"])
             task = tasks.create(

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.service import local_today
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from epicontrol.core.local_time import local_date
 from epicontrol.core.policy import Permission
 from epicontrol.divisions.models import Division
 from epicontrol.people.models import Resident
@@ -40,7 +40,7 @@ MAX_PAGE = 500
 
 
 def _answers(db: Session, data: SelfCheckIn, *, now: datetime) -> Answers:
-    today = local_today(now)
+    today = local_date(now)
     for trip in data.travel:
         if trip.on > today:
             raise InvalidInput(f"travel to {trip.place} on {trip.on} is in the future")

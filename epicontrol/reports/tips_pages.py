@@ -10,11 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.service import LOCAL_TIME
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, SettingsDep, Vault, optional_principal, require
 from epicontrol.core.errors import Conflict, InvalidInput
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission
 from epicontrol.reports import tips
 from epicontrol.reports.models import TIP_TRANSITIONS, TipKind, TipOutcome, TipStatus

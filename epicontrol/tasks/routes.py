@@ -16,11 +16,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from epicontrol.cases.service import LOCAL_TIME
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Purpose, require
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission, Role, is_allowed
 from epicontrol.tasks import service
 from epicontrol.tasks.models import TaskKind, TaskStatus

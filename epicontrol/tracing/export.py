@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.service import LOCAL_TIME
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission, is_allowed
 from epicontrol.divisions.models import Division
 from epicontrol.people.models import Resident

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.service import local_today
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import InvalidInput
+from epicontrol.core.local_time import local_date
 from epicontrol.movements.rules import FEVER_THRESHOLD_CELSIUS
 from epicontrol.tracing.models import Contact, FollowUp, FollowUpState
 from epicontrol.tracing.schemas import FollowUpIn
@@ -46,7 +46,7 @@ def follow_up_status(
     """Today's state of a contact from their reports: closed once observation has ended or a
     report closed it; today's report if there is one; not reporting after NOT_REPORTING_AFTER
     without a report; otherwise the last report's state (pending before the first)."""
-    today = local_today(now)
+    today = local_date(now)
     days_left = max(0, (contact.observation_ends_on - today).days)
     latest = latest_report(reports)
     last_on = latest.day if latest else None
@@ -67,9 +67,9 @@ def record(
 ) -> FollowUp:
     """Store a day's report of a contact the caller may follow up; a second report of the same
     day replaces the first. A fever makes the day symptomatic whatever state was chosen."""
-    today = local_today(now)
+    today = local_date(now)
     day = data.day or today
-    first_day = local_today(contact.first_exposure_at)
+    first_day = local_date(contact.first_exposure_at)
     if day > today:
         raise InvalidInput(f"cannot record a follow-up for {day}: it is in the future")
     if not first_day <= day <= contact.observation_ends_on:

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from epicontrol.core.local_time import LOCAL_TIME
 
 # Onset, sampling and report dates are dates in China: a day starts at midnight in Shanghai.
-CHINA_TIME = ZoneInfo("Asia/Shanghai")
 MINUTE = 60
 HOUR = 3600
 DAY = 86_400
@@ -177,7 +177,7 @@ def load_rules(path: Path | None) -> TracingRules:
 
 def china_midnight(day: date) -> int:
     """Epoch seconds at 00:00 in China (Asia/Shanghai) on `day`."""
-    return int(datetime.combine(day, time(0), CHINA_TIME).timestamp())
+    return int(datetime.combine(day, time(0), LOCAL_TIME).timestamp())
 
 
 def to_epoch_seconds(moment: datetime | date) -> int:

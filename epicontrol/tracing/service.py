@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from epicontrol.cases import service as cases
 from epicontrol.cases.models import Case
-from epicontrol.cases.service import LOCAL_TIME
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.errors import InvalidInput, NotFound
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.people.models import Resident
 from epicontrol.tracing import follow_ups, schema
 from epicontrol.tracing.contacts import load_visible

@@ -16,6 +16,7 @@ from epicontrol.cases.models import TRANSITIONS, Case, CaseStatus
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, require
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission, is_allowed
 from epicontrol.places.models import Place
 from epicontrol.tracing import background, contacts, service
@@ -73,7 +74,7 @@ def cases_page(
         "status": status.value if status else "",
         "statuses": list(CaseStatus),
         "labels": LABELS,
-        "time_zone": cases.LOCAL_TIME,
+        "time_zone": LOCAL_TIME,
     }
     return render(request, "workbench_cases.html", context)
 
@@ -103,7 +104,7 @@ def case_page(request: Request, db: DbSession, principal: CaseReader, case_id: i
         "can_reveal": is_allowed(principal.role, Permission.RESIDENT_READ_IDENTITY),
         "next_statuses": sorted(TRANSITIONS[CaseStatus(case.status)]),
         "labels": LABELS,
-        "time_zone": cases.LOCAL_TIME,
+        "time_zone": LOCAL_TIME,
     }
     return render(request, "workbench_case.html", context)
 

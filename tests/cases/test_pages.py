@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases import service
 from epicontrol.cases.models import Case, ClinicRegistration, Investigation
 from epicontrol.core.db import utcnow
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.models import AuditEntry
 from epicontrol.core.settings import Settings
 from epicontrol.places.models import Place, PlaceKind
@@ -28,7 +28,7 @@ def settings(settings: Settings) -> Settings:
 
 def _local(hours_ago: float) -> str:
     moment = utcnow() - timedelta(hours=hours_ago)
-    return moment.astimezone(service.LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
 
 
 def _case(client: TestClient, db: Session, who: int, user: str = "epidemiologist") -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core.models import AuditEntry
 from epicontrol.movements.models import Movement, RiskArea
-from epicontrol.movements.presence import LOCAL_TIME_ZONE, UNREGISTERED, local_date
+from epicontrol.movements.presence import LOCAL_TIME, UNREGISTERED, local_date
 from epicontrol.people.models import Resident
 from epicontrol.places.models import Place, PlaceKind
 from tests.checkpoint_fixtures import Checkpoint
@@ -72,13 +72,13 @@ def add_movement(
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
     """A wall-clock time of the deployment's local day."""
-    return datetime.combine(day, time(hour, minute), LOCAL_TIME_ZONE)
+    return datetime.combine(day, time(hour, minute), LOCAL_TIME)
 
 
 def moments_today(count: int) -> list[datetime]:
     """`count` increasing past instants of today's local day (even just after midnight)."""
     now = datetime.now(UTC)
-    midnight = datetime.combine(local_date(now), time(0), LOCAL_TIME_ZONE)
+    midnight = datetime.combine(local_date(now), time(0), LOCAL_TIME)
     first = max(now - timedelta(minutes=30), midnight)
     return [first + (now - first) * k / (count + 1) for k in range(1, count + 1)]
 

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases.service import local_today
 from epicontrol.core.db import utcnow
+from epicontrol.core.local_time import local_date
 from epicontrol.core.models import AuditEntry
 from epicontrol.divisions.models import HousingEstate
 from epicontrol.movements.models import RiskArea
@@ -24,7 +24,7 @@ from tests.factories import City, login
 # The Wang household lives at 34.750, 113.650; the near clinic is ~1 km away, the far one ~11 km.
 HOME = (34.750, 113.650)
 # Travel dates are China dates, a day ahead of UTC for 8 hours of the day.
-TODAY = local_today(utcnow())
+TODAY = local_date(utcnow())
 
 
 @pytest.fixture

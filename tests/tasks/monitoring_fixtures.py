@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import Case
-from epicontrol.cases.service import LOCAL_TIME, local_today
+from epicontrol.core.local_time import LOCAL_TIME, local_date
 from epicontrol.movements.models import Movement, RiskArea
 from epicontrol.places.models import Place
 from epicontrol.reports.monitoring_models import DailyReport, Observation, ObservationReason
@@ -22,7 +22,7 @@ from tests.factories import City
 
 # 10:00 on 10 February 2020 in China: a fixed `now` for the state tests.
 NOW = datetime(2020, 2, 10, 2, 0, tzinfo=UTC)
-TODAY = local_today(NOW)
+TODAY = local_date(NOW)
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -92,7 +92,7 @@ def add_risk_arrival(
             RiskArea(
                 region_code="4201",
                 name="武汉市",
-                starts_on=local_today(at) - timedelta(days=20),
+                starts_on=local_date(at) - timedelta(days=20),
                 created_by="commander",
             )
         )
@@ -128,8 +128,8 @@ def observe(
         resident_id=city.residents[resident],
         division_id=city.divisions[grid],
         reason=reason.value,
-        starts_on=local_today(since),
-        ends_on=local_today(since) + timedelta(days=days),
+        starts_on=local_date(since),
+        ends_on=local_date(since) + timedelta(days=days),
         last_exposure_at=since - timedelta(days=1),
         created_at=since,
     )
@@ -150,7 +150,7 @@ def report(
     """A daily report submitted at `at`."""
     row = DailyReport(
         resident_id=city.residents[resident],
-        day=local_today(at),
+        day=local_date(at),
         temperature=temperature,
         symptoms=symptoms,
         is_symptomatic=bool(symptoms) or temperature >= 37.3,
