@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
@@ -102,6 +102,17 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# SQLite refuses statements with more bound parameters than its limit (999 in older builds).
+IN_LIST_LIMIT = 900
+T = TypeVar("T")
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[list[T]]:
+    """`values` in slices small enough for one IN list on SQLite."""
+    for start in range(0, len(values), IN_LIST_LIMIT):
+        yield list(values[start : start + IN_LIST_LIMIT])
 
 
 def insert_ignoring_conflicts(

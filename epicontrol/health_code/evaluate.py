@@ -4,7 +4,7 @@ the number of residents."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import Case
+from epicontrol.core.db import in_chunks
 from epicontrol.core.local_time import LOCAL_TIME, local_date
 from epicontrol.health_code.models import AppealState, RiskAppeal
 from epicontrol.health_code.rules import Colour, RiskRules, Rule
@@ -20,8 +21,6 @@ from epicontrol.movements.models import Movement, RiskArea
 from epicontrol.places.models import Place
 from epicontrol.reports.models import SelfCheck
 from epicontrol.tracing.models import Contact
-
-IN_CHUNKS = 900  # stays under SQLite's bound-parameter limit
 
 CASE_WORDS = {
     "suspected": "a suspected case (疑似病例)",
@@ -56,12 +55,6 @@ def end_of_local_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), LOCAL_TIME)
 
 
-def chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    """`ids` in slices small enough for one IN list."""
-    for start in range(0, len(ids), IN_CHUNKS):
-        yield list(ids[start : start + IN_CHUNKS])
-
-
 def findings(
     db: Session, resident_ids: Iterable[int], *, now: datetime, rules: RiskRules
 ) -> dict[int, list[Finding]]:
@@ -69,7 +62,7 @@ def findings(
     (an officer's override replaces the colour of the evidence older than its decision)."""
     ids = sorted(set(resident_ids))
     found: dict[int, list[Finding]] = {resident: [] for resident in ids}
-    for chunk in chunks(ids):
+    for chunk in in_chunks(ids):
         for finding in (
             *_cases(db, chunk, rules),
             *_contacts(db, chunk, now, rules),

@@ -11,14 +11,12 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
-from epicontrol.core.db import utcnow
+from epicontrol.core.db import in_chunks, utcnow
 from epicontrol.core.errors import NotFound
 from epicontrol.health_code import passes, status
 from epicontrol.health_code import triggers as _triggers  # noqa: F401  (keeps statuses current)
 from epicontrol.health_code.models import PersonalPass
 from epicontrol.people.models import Resident
-
-IN_CHUNKS = 900  # stays under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +100,7 @@ def holders(db: Session, pass_ids: Iterable[str]) -> dict[str, PassHolder]:
         # its plan does not degrade the way a prepared 900-parameter IN list's does.
         conditions = [PersonalPass.pass_id == any_(literal(wanted, ARRAY(String)))]
     else:
-        conditions = [
-            PersonalPass.pass_id.in_(wanted[start : start + IN_CHUNKS])
-            for start in range(0, len(wanted), IN_CHUNKS)
-        ]
+        conditions = [PersonalPass.pass_id.in_(chunk) for chunk in in_chunks(wanted)]
     found: dict[str, PassHolder] = {}
     db.flush()  # what autoflush would do: the statements below bypass the ORM
     for condition in conditions:

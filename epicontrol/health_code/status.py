@@ -28,9 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from epicontrol.core.db import utcnow
+from epicontrol.core.db import in_chunks, utcnow
 from epicontrol.health_code import evaluate
-from epicontrol.health_code.evaluate import Finding, chunks
+from epicontrol.health_code.evaluate import Finding
 from epicontrol.health_code.models import RiskEvidence, RiskStatus
 from epicontrol.health_code.rules import Colour, RiskRules, active
 
@@ -107,7 +107,7 @@ def recompute(
     # The status row first: its upsert locks the resident's row on PostgreSQL, so two
     # transactions recomputing one resident write their evidence one after the other.
     _upsert_statuses(db, [computed[r] for r in ids])
-    for chunk in chunks(ids):
+    for chunk in in_chunks(ids):
         db.execute(delete(_evidence).where(_evidence.c.resident_id.in_(chunk)))
     rows = [
         {

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from epicontrol.health_code.service import IN_CHUNKS, PassHolder
+from epicontrol.core.db import in_chunks
+from epicontrol.health_code.service import PassHolder
 from epicontrol.movements.models import Direction
 
 # Rows per multi-row INSERT on SQLite: 10 columns each, under its 32,766 bound parameters.
@@ -60,8 +61,7 @@ class Statements:
             # uuids and pass ids, which hold no comma.
             yield "= ANY(string_to_array(%s, ','))", [",".join(values)]
             return
-        for start in range(0, len(values), IN_CHUNKS):
-            chunk = values[start : start + IN_CHUNKS]
+        for chunk in in_chunks(values):
             yield f"IN ({', '.join('?' * len(chunk))})", chunk
 
 
