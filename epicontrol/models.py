@@ -1,10 +1,13 @@
 """Imports every table so that Base.metadata is complete (Alembic and tests read it)."""
 
 import epicontrol.cases.linkage.models  # noqa: F401  (tables of the domains below, when they have any)
+import epicontrol.divisions.boundary_models  # noqa: F401
+import epicontrol.divisions.estate_models  # noqa: F401
 import epicontrol.health_code.triggers  # noqa: F401  (keeps risk statuses current on commit)
 import epicontrol.reports.models  # noqa: F401
 import epicontrol.reports.monitoring_models  # noqa: F401
 import epicontrol.tasks.models  # noqa: F401
+import epicontrol.tasks.survey_models  # noqa: F401
 from epicontrol.cases.models import Case
 from epicontrol.core.models import AuditEntry, ImportRecord, User
 from epicontrol.divisions.models import Division, HousingEstate

@@ -55,6 +55,12 @@ class Permission(StrEnum):
     RISK_STATUS_READ = "risk:read"  # someone's risk status with the records behind it
     RISK_APPEAL = "risk:appeal"  # a resident appeals their own status
     RISK_REVIEW = "risk:review"  # decide appeals, correct a status
+    DASHBOARD_READ = "dashboard:read"  # the command dashboard and daily briefing of a division
+    SURVEY_MANAGE = "survey:manage"  # define a survey, send it to grids or estates, close it
+    SURVEY_RESPOND = "survey:respond"  # fill in a survey sent to one's grid, estate or self
+    SURVEY_READ = "survey:read"  # a survey's results aggregated by division
+    ESTATE_READ = "estate:read"  # housing estates with their households' health status
+    ESTATE_REGISTER = "estate:register"  # register an estate's households (health registration)
 
 
 _STAFF_READERS = {
@@ -131,6 +137,16 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.RISK_STATUS_READ: frozenset(_STAFF_READERS | {Role.RESIDENT}),
     Permission.RISK_APPEAL: frozenset({Role.RESIDENT}),
     Permission.RISK_REVIEW: frozenset({Role.COMMUNITY_OFFICER, Role.EPIDEMIOLOGIST, Role.ADMIN}),
+    Permission.DASHBOARD_READ: frozenset(
+        {Role.COMMANDER, Role.COMMUNITY_OFFICER, Role.EPIDEMIOLOGIST, Role.ADMIN}
+    ),
+    Permission.SURVEY_MANAGE: frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN}),
+    Permission.SURVEY_RESPOND: frozenset({Role.GRID_WORKER, Role.RESIDENT}),
+    Permission.SURVEY_READ: frozenset(
+        {Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.EPIDEMIOLOGIST, Role.ADMIN}
+    ),
+    Permission.ESTATE_READ: frozenset(_STAFF_READERS),
+    Permission.ESTATE_REGISTER: frozenset({Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.ADMIN}),
 }
 
 

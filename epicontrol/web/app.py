@@ -32,9 +32,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app serving the API and pages against the store named in `settings`."""
+    from epicontrol.analytics.routes import router as analytics_router
     from epicontrol.cases.linkage.routes import router as linkage_router
     from epicontrol.cases.routes import router as cases_router
     from epicontrol.core.routes import router as core_router
+    from epicontrol.divisions.estate_routes import router as estates_router
     from epicontrol.divisions.routes import router as divisions_router
     from epicontrol.health_code.fast_path import RiskStatusFastPath
     from epicontrol.health_code.routes import router as passes_router
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from epicontrol.places.routes import router as places_router
     from epicontrol.reports.routes import router as reports_router
     from epicontrol.tasks.routes import router as tasks_router
+    from epicontrol.tasks.survey_routes import router as surveys_router
     from epicontrol.tracing.routes import router as tracing_router
     from epicontrol.tracing.workbench import router as workbench_router
     from epicontrol.web import auth_routes, health, pages, plotly_static
@@ -82,6 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         linkage_router,
         reports_router,
         tasks_router,
+        surveys_router,
+        estates_router,
+        analytics_router,
         plotly_static.router,
     ):
         app.include_router(router)

@@ -1,0 +1,1 @@
+"""Analytics: epidemic curves, Rt, growth, forecasts, demographics and the command dashboard."""

@@ -1,0 +1,1 @@
+"""divisions/boundary_models (being built)."""

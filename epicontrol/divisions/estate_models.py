@@ -1,0 +1,1 @@
+"""divisions/estate_models (being built)."""

@@ -1,0 +1,7 @@
+"""Housing-estate health registration routes (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

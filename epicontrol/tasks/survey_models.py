@@ -1,0 +1,1 @@
+"""tasks/survey_models (being built)."""

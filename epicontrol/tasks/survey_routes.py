@@ -1,0 +1,7 @@
+"""Survey routes (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
