@@ -81,6 +81,16 @@ class Settings(BaseSettings):
         default=None,
         description="JSON or TOML file overriding risk-status rules (health_code/rules.py).",
     )
+    rt_serial_interval_mean_days: float = Field(
+        default=4.7,
+        gt=1,
+        description="Mean serial interval (days) for Rt and forecasts (analytics/rules.py).",
+    )
+    rt_serial_interval_sd_days: float = Field(
+        default=2.9,
+        gt=0,
+        description="Standard deviation of the serial interval (days) for Rt and forecasts.",
+    )
 
 
 @lru_cache
