@@ -17,10 +17,12 @@ import_app = typer.Typer(help="Import files into the operational store.", no_arg
 user_app = typer.Typer(help="Manage logins.", no_args_is_help=True)
 device_app = typer.Typer(help="Manage checkpoint devices.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data for analytics.", no_args_is_help=True)
+divisions_app = typer.Typer(help="Administrative divisions and their maps.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
 app.add_typer(export_app, name="export")
+app.add_typer(divisions_app, name="divisions")
 console = Console(stderr=True)
 
 
@@ -148,6 +150,7 @@ def create_device(
 def _register_domain_commands() -> None:
     # The domains keep their commands next to their code; heavy imports stay inside them.
     from epicontrol.demo.cli import demo_command
+    from epicontrol.divisions.boundaries_cli import import_boundaries_command
     from epicontrol.movements.data_cli import export_command, purge_command
     from epicontrol.tracing.trace_cli import trace_command
 
@@ -155,6 +158,7 @@ def _register_domain_commands() -> None:
         demo_command
     )
     export_app.command("movements")(export_command)
+    divisions_app.command("import-boundaries")(import_boundaries_command)
     app.command("purge")(purge_command)
     app.command("trace", help="Find close and secondary contacts in a Parquet folder.")(
         trace_command
