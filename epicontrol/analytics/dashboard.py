@@ -17,6 +17,7 @@ from epicontrol.analytics import dashboard_store as store
 from epicontrol.analytics import rules
 from epicontrol.analytics.schemas import (
     AgeBand,
+    Crumb,
     CurveDay,
     DashboardData,
     EstatePoint,
@@ -24,6 +25,10 @@ from epicontrol.analytics.schemas import (
     Headlines,
     SubdivisionFigures,
 )
+from epicontrol.core import audit
+from epicontrol.core.auth import Principal
+from epicontrol.core.settings import Settings
+from epicontrol.divisions import service as divisions
 from epicontrol.divisions.models import Division
 
 if TYPE_CHECKING:
@@ -318,3 +323,41 @@ def _estates(db: Session, counts: list[tuple[Any, ...]]) -> list[EstatePoint]:
         for estate_id, n in by_id.items()
         if estate_id in known
     ]
+
+
+def for_principal(
+    db: Session,
+    *,
+    principal: Principal,
+    division_id: int | None,
+    day: date,
+    settings: Settings,
+    purpose: str = "",
+) -> DashboardData:
+    """The dashboard of a division in the caller's subtree (their own division if none is
+    named), with the breadcrumb from their scope down; the read is audited (aggregates only)."""
+    division = divisions.get_in_scope(
+        db, principal=principal, division_id=division_id or principal.division_id
+    )
+    data = compute(
+        db,
+        division=division,
+        day=day,
+        serial_interval_mean_days=settings.rt_serial_interval_mean_days,
+        serial_interval_sd_days=settings.rt_serial_interval_sd_days,
+    )
+    data.breadcrumb = [
+        Crumb(division_id=d.id, name=d.name)
+        for d in [*divisions.ancestors(db, division=division), division]
+        if principal.covers(d.path)
+    ]
+    audit.record(
+        db,
+        actor=principal,
+        action="dashboard:read",
+        entity="division",
+        entity_id=division.id,
+        purpose=purpose,
+        detail={"day": day.isoformat(), "aggregates_only": True},
+    )
+    return data
