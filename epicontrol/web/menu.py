@@ -34,6 +34,7 @@ LINKS: tuple[Link, ...] = (
     Link("/workbench/cases", "流调工作台 Tracing workbench", Permission.CONTACT_READ),
     Link("/linkage/review", "记录关联审核 Record linkage review", Permission.LINKAGE_REVIEW),
     Link("/fever-clinic", "发热门诊登记 Fever-clinic registration", Permission.CLINIC_REGISTER),
+    Link("/dashboard", "指挥看板 Command dashboard", Permission.DASHBOARD_READ),
 )
 
 
