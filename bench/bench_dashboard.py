@@ -1,0 +1,184 @@
+"""Benchmark: the command dashboard's data (analytics.dashboard.compute) for the 1,000,000-resident
+city, at city, district and community level (issue 6: "computes in < 2 s").
+
+    .venv/bin/python bench/dashboard_city.py      # once: loads the store (SQLite file in /tmp)
+    .venv/bin/python bench/bench_dashboard.py     # then: the timings
+
+PostgreSQL: give both commands `--database-url postgresql+psycopg://postgres@127.0.0.1:5432/DB`
+(an existing, empty database for the first). For each division: one first call (cold: imports
+and caches), then --repeats calls, each in a fresh session as a request would have; printed are
+the median and the maximum of those, then the median of each of the store reads compute makes
+(analytics/dashboard_store.py, timed one by one through the same functions) and of the
+subdivision map (divisions.boundaries.children_feature_collection), with the machine, its load
+and the store's row counts. The rest of compute (DuckDB aggregation, Rt, growth, forecast) is
+the median total less the reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from bench.dashboard_city import DEFAULT_URL  # noqa: E402
+
+
+def _timed(call: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
+    """Median and max seconds of `repeats` calls, and the last result."""
+    seconds, result = [], None
+    for _ in range(repeats):
+        began = time.perf_counter()
+        result = call()
+        seconds.append(time.perf_counter() - began)
+    return statistics.median(seconds), max(seconds), result
+
+
+def _store_reads(db: Any, division: Any, day: date) -> dict[str, Callable[[], Any]]:
+    from epicontrol.analytics import dashboard_store as store
+
+    return {
+        "divisions": lambda: store.divisions(db, division),
+        "cases": lambda: store.cases(db, division, day),
+        "population": lambda: store.population(db, division),
+        "observations": lambda: store.observations(db, division, day),
+        "risk_area_arrivals": lambda: store.risk_area_arrivals(db, division, day),
+        "fever_reports": lambda: store.fever_reports(db, division, day),
+        "children": lambda: store.children(db, division),
+    }
+
+
+def _pick_divisions(db: Any) -> list[Any]:
+    """The city, and the district and the community with the most cases."""
+    from sqlalchemy import func, select
+
+    from epicontrol.cases.models import Case
+    from epicontrol.divisions.models import Division, DivisionLevel
+
+    divisions = {d.id: d for d in db.scalars(select(Division))}
+    city = next(d for d in divisions.values() if d.level == DivisionLevel.CITY.value)
+    per_grid = db.execute(select(Case.division_id, func.count()).group_by(Case.division_id)).all()
+    per_division: dict[int, int] = {}
+    for grid_id, cases in per_grid:
+        for part in divisions[grid_id].path.strip("/").split("/"):
+            per_division[int(part)] = per_division.get(int(part), 0) + cases
+    picked = [city]
+    for level in (DivisionLevel.DISTRICT, DivisionLevel.COMMUNITY):
+        at_level = [d for d in divisions.values() if d.level == level.value]
+        picked.append(max(at_level, key=lambda d: (per_division.get(d.id, 0), -d.id)))
+    return picked
+
+
+def _counts(db: Any) -> str:
+    from sqlalchemy import func, select
+
+    from epicontrol.cases.models import Case
+    from epicontrol.movements.models import Movement
+    from epicontrol.people.models import Resident
+    from epicontrol.reports.models import SelfCheck
+    from epicontrol.reports.monitoring_models import Observation
+
+    tables = {"residents": Resident, "movements": Movement, "cases": Case}
+    tables |= {"observations": Observation, "self_checks": SelfCheck}
+    counts = {name: db.scalar(select(func.count()).select_from(t)) for name, t in tables.items()}
+    return ", ".join(f"{name} {n:,}" for name, n in counts.items())
+
+
+def _last_day(db: Any) -> date:
+    """The city's last simulated day: dashboard_city puts the self-checks on it (movements
+    can run past midnight)."""
+    from sqlalchemy import func, select
+
+    from epicontrol.core.local_time import local_date
+    from epicontrol.reports.models import SelfCheck
+
+    return local_date(db.scalar(select(func.max(SelfCheck.submitted_at))))
+
+
+def _machine(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    cpu = platform.processor() or platform.machine()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    backend = make_url(url).get_backend_name()
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {backend}"
+
+
+def _bench_division(factory: Any, division_id: int, day: date, repeats: int) -> None:
+    from epicontrol.analytics.dashboard import compute
+    from epicontrol.divisions.boundaries import children_feature_collection
+    from epicontrol.divisions.models import Division
+
+    def one_request() -> Any:
+        with factory() as db:
+            return compute(db, division=db.get_one(Division, division_id), day=day)
+
+    first, _, data = _timed(one_request, 1)
+    median, worst, data = _timed(one_request, repeats)
+    with factory() as db:
+        division = db.get_one(Division, division_id)
+        print(
+            f"{division.level} {division.name} ({division.code}): compute median {median:.3f} s,"
+            f" max {worst:.3f} s, first call {first:.3f} s ({repeats} repeats;"
+            f" {data.headlines.confirmed.total:,} confirmed,"
+            f" {data.headlines.under_observation.total:,} under observation,"
+            f" {data.headlines.risk_area_arrivals.total:,} risk-area arrivals,"
+            f" {data.headlines.fever_reports.total:,} fever reports,"
+            f" {len(data.subdivisions)} subdivisions)"
+        )
+        reads = 0.0
+        for name, read in _store_reads(db, division, day).items():
+            part, part_max, _ = _timed(read, repeats)
+            reads += part
+            print(f"    read {name:<20} median {part:.3f} s, max {part_max:.3f} s")
+        rest = median - reads
+        print(f"    DuckDB aggregation, Rt, growth, forecast (median total - reads) {rest:.3f} s")
+        map_median, map_max, collection = _timed(
+            lambda: children_feature_collection(db, division), repeats
+        )
+        print(
+            f"    subdivision map ({len(collection['features'])} shapes) median {map_median:.3f} s,"
+            f" max {map_max:.3f} s"
+        )
+
+
+def main() -> None:
+    """Time compute for the city, a district and a community of the loaded store."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--day", type=date.fromisoformat, help="default: the city's last day")
+    args = parser.parse_args()
+
+    from epicontrol.core.db import build_engine, session_factory
+
+    factory = session_factory(build_engine(args.database_url))
+    with factory() as db:
+        day = args.day or _last_day(db)
+        picked = [d.id for d in _pick_divisions(db)]
+        counts = _counts(db)
+    print(f"machine: {_machine(args.database_url)}")
+    print("command: " + " ".join([".venv/bin/python", *sys.argv]))
+    print(f"store: {args.database_url}: {counts}; dashboard day {day}")
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    for division_id in picked:
+        _bench_division(factory, division_id, day, args.repeats)
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
+    print(f"load average before {' '.join(load_before)}, after {' '.join(load_after)}")
+
+
+if __name__ == "__main__":
+    main()
