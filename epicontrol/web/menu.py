@@ -27,6 +27,7 @@ LINKS: tuple[Link, ...] = (
     Link("/checkpoint", "卡口扫码 Checkpoint", Permission.CHECKPOINT_OPERATE),
     Link("/tasks", "网格任务 Grid tasks", Permission.TASK_READ),
     Link("/monitoring", "健康监测 People under observation", Permission.MONITORING_READ),
+    Link("/estates", "小区健康登记 Housing estates", Permission.ESTATE_READ),
     Link("/fever-reports", "发热自查记录 Fever self-checks", Permission.MONITORING_READ),
     Link("/tips", "举报处理 Public reports", Permission.TIP_TRIAGE),
     Link("/risk-appeals", "健康码申诉 Risk-status appeals", Permission.RISK_REVIEW),
