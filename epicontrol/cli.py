@@ -149,6 +149,7 @@ def create_device(
 
 def _register_domain_commands() -> None:
     # The domains keep their commands next to their code; heavy imports stay inside them.
+    from epicontrol.analytics.briefing_cli import briefing_command
     from epicontrol.demo.cli import demo_command
     from epicontrol.divisions.boundaries_cli import import_boundaries_command
     from epicontrol.movements.data_cli import export_command, purge_command
@@ -160,6 +161,9 @@ def _register_domain_commands() -> None:
     export_app.command("movements")(export_command)
     divisions_app.command("import-boundaries")(import_boundaries_command)
     app.command("purge")(purge_command)
+    app.command("briefing", help="Write a division's daily briefing as PDF or offline HTML.")(
+        briefing_command
+    )
     app.command("trace", help="Find close and secondary contacts in a Parquet folder.")(
         trace_command
     )

@@ -32,6 +32,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app serving the API and pages against the store named in `settings`."""
+    from epicontrol.analytics.briefing_routes import router as briefing_router
     from epicontrol.analytics.routes import router as analytics_router
     from epicontrol.cases.linkage.routes import router as linkage_router
     from epicontrol.cases.routes import router as cases_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks_router,
         surveys_router,
         estates_router,
+        briefing_router,
         analytics_router,
         plotly_static.router,
     ):
