@@ -61,8 +61,9 @@ def figure_html(figure: go.Figure, *, div_id: str) -> str:
 def _layout(figure: go.Figure, *, height: int = 320, **extra: Any) -> go.Figure:
     settings: dict[str, Any] = {
         "height": height,
-        "margin": {"l": 48, "r": 16, "t": 16, "b": 40},
-        "legend": {"orientation": "h", "y": -0.18},
+        "margin": {"l": 48, "r": 16, "t": 36, "b": 40},
+        # Above the plot: below it the legend would cover the axis title.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "plot_bgcolor": "#fff",
         "paper_bgcolor": "#fff",
     }
@@ -255,7 +256,6 @@ def map_figure(data: DashboardData, features: dict[str, Any] | None) -> go.Figur
         height=420,
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1 / max(squash, 0.2)},
-        legend={"orientation": "h", "y": -0.02},
     )
 
 
@@ -308,9 +308,7 @@ def _add_division_markers(
     figure.add_scatter(
         x=[s.longitude for s in located],
         y=[s.latitude for s in located],
-        mode="markers+text",
-        text=[s.name for s in located],
-        textposition="top center",
+        mode="markers",
         hovertext=[_hover(s) for s in located],
         hoverinfo="text",
         customdata=[s.division_id for s in located],
@@ -325,3 +323,14 @@ def _add_division_markers(
             "colorbar": {"title": {"text": LABELS["per_100k"], "side": "right"}, "len": 0.8},
         },
     )
+    # Names on a pale box: readable on the darkest fill as on the lightest.
+    for sub in located:
+        figure.add_annotation(
+            x=sub.longitude,
+            y=sub.latitude,
+            text=sub.name,
+            yshift=16,
+            showarrow=False,
+            bgcolor="rgba(255,255,255,0.85)",
+            font={"size": 12, "color": "#1d2733"},
+        )

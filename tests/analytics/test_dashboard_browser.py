@@ -1,0 +1,69 @@
+"""The command dashboard in chromium with every request off loopback aborted (it works offline):
+the charts render, a click on a subdivision changes the figures, a screenshot is saved."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, expect
+from sqlalchemy.orm import Session
+
+from tests.analytics.dashboard_scenario import DAY, build
+from tests.browser.conftest import db_url  # noqa: F401
+from tests.browser.support import screenshot
+from tests.factories import PASSWORD, City
+
+CHARTS = 6  # curve by report and by onset, Rt, age pyramid, sex split, map
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """A commander's wide screen whose requests to any host but 127.0.0.1 are aborted and
+    listed, as on a command centre network without internet."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    outside: list[str] = []
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", offline)
+    yield context.new_page(), outside
+    context.close()
+
+
+def test_dashboard_renders_offline_and_drills_down(
+    desktop: tuple[Page, list[str]], live_server: str, city: City, db: Session
+) -> None:
+    page, outside = desktop
+    build(db, city)
+    page.goto(f"{live_server}/dashboard?day={DAY.isoformat()}")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.fill("input[name=username]", "commander")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    expect(page.locator("#dashboard-title")).to_contain_text("测试city")
+
+    expect(page.locator(".js-plotly-plot")).to_have_count(CHARTS)
+    assert page.locator(".main-svg").count() >= CHARTS
+    expect(page.locator("#chart-map .scatterlayer .trace")).not_to_have_count(0)
+    confirmed = page.locator("#tile-confirmed .total")
+    expect(confirmed).to_have_text("3")
+    expect(page.locator("#tile-observed .total")).to_have_text("3")
+    screenshot(page, "dashboard")
+
+    page.locator("#subdivisions a.drill", has_text="测试d2").click()
+    expect(page.locator("#dashboard-title")).to_contain_text("测试d2")
+    expect(confirmed).to_have_text("1")
+    expect(page.locator("#tile-observed .total")).to_have_text("1")
+    expect(page.locator(".js-plotly-plot")).to_have_count(CHARTS)
+    page.locator("#breadcrumb a", has_text="测试city").click()
+    expect(confirmed).to_have_text("3")
+    assert outside == [], f"the page reached outside loopback: {outside}"
