@@ -293,7 +293,7 @@ def _targets_of(db: Session, principal: Principal) -> Select[SurveyTarget]:
             .outerjoin(Household, Household.id == Resident.household_id)
             .where(Resident.id == principal.resident_id)
         ).one()
-        grid_path, estate_id = home.tuple()
+        grid_path, estate_id = home
         grid_ids = [int(part) for part in grid_path.strip("/").split("/")]
         mine = or_(
             (SurveyTarget.estate_id.is_(None)) & SurveyTarget.division_id.in_(grid_ids),
