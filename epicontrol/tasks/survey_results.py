@@ -139,9 +139,8 @@ def choice_figure(results_: SurveyResults, question: QuestionOut) -> go.Figure:
     figure.update_layout(
         template="none",  # the default template alone adds ~7 kB to every figure's JSON
         barmode="stack",
-        title={"text": f"{question.position}. {question.prompt}", "font": {"size": 14}},
-        height=340,
-        margin={"l": 40, "r": 10, "t": 50, "b": 40},
+        height=320,  # the page's heading above names the question
+        margin={"l": 50, "r": 10, "t": 20, "b": 40},
         legend={"orientation": "h", "y": -0.15},
         yaxis={"title": {"text": "回答数 answers"}, "rangemode": "tozero"},
     )
