@@ -110,7 +110,7 @@ def charts(data: DashboardData, features: dict[str, Any] | None) -> list[Chart]:
             True,
         ),
     ]
-    if data.subdivisions:
+    if _has_map(data, features):
         made.append(
             Chart(
                 "map",
@@ -119,6 +119,13 @@ def charts(data: DashboardData, features: dict[str, Any] | None) -> list[Chart]:
             )
         )
     return made
+
+
+def _has_map(data: DashboardData, features: dict[str, Any] | None) -> bool:
+    """Whether the map has anything to draw: outlines, located subdivisions or estates."""
+    located = [s for s in data.subdivisions if s.latitude is not None and s.longitude is not None]
+    estates = [e for e in data.estates if e.latitude is not None and e.longitude is not None]
+    return bool(data.subdivisions) and bool((features or {}).get("features") or located or estates)
 
 
 def _print_html(figure: go.Figure, div_id: str, width: int, height: int) -> str:

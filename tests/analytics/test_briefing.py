@@ -16,9 +16,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from epicontrol.analytics.briefing import compute_data
 from epicontrol.cases.models import Case
 from epicontrol.core.models import AuditEntry
-from epicontrol.core.settings import get_settings
+from epicontrol.core.settings import Settings, get_settings
+from epicontrol.divisions.models import Division
 from tests.factories import City, login
 
 DAY = date(2020, 2, 10)
@@ -133,6 +135,54 @@ def test_briefing_page_shows_the_divisions_figures(
     assert 'id="forecast-table"' in city_page
 
 
+def test_briefing_readings_are_the_dashboards(
+    client: TestClient, db: Session, city: City, settings: Settings
+) -> None:
+    add_cases(db, city)
+    division = db.get_one(Division, city.divisions["d1"])
+    data = compute_data(db, division=division, day=DAY, settings=settings)
+    page = client.get(
+        "/dashboard/briefing",
+        params={"division_id": division.id, "day": DAY},
+        headers=login(client, "epidemiologist"),
+    ).text
+    latest, growth = data.rt[-1], data.growth
+    assert growth is not None and growth.is_growing
+    reading = re.search(r'id="reading-rt">.*?</div>\s*</div>', page, flags=re.S)
+    assert reading and f"{latest.mean:.2f}" in reading.group(0)
+    assert f"95% CrI {latest.lower:.2f}–{latest.upper:.2f}" in reading.group(0)
+    assert f'<span class="value">{growth.days:.1f}</span> 天 days' in page
+    table = re.search(r'<table id="forecast-table">.*?</table>', page, flags=re.S)
+    assert table is not None
+    for point in data.forecast:
+        assert (
+            f'<td>{point.day.isoformat()}</td><td class="num">{point.median:.0f}</td>'
+            in table.group(0)
+        )
+    assert len(data.forecast) == 7
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_briefing_pdf_button_gives_a_pdf(client: TestClient, db: Session, city: City) -> None:
+    add_cases(db, city)
+    commander = login(client, "commander")
+    before = client.get("/dashboard/briefing", params={"day": DAY}, headers=commander)
+    assert 'id="briefing-map"' not in before.text  # nothing to draw: no coordinates
+    for name, (latitude, longitude) in {"d1": (34.75, 113.62), "d2": (34.80, 113.70)}.items():
+        db.get_one(Division, city.divisions[name]).latitude = latitude
+        db.get_one(Division, city.divisions[name]).longitude = longitude
+    db.commit()
+    page = client.get("/dashboard/briefing", params={"day": DAY}, headers=commander)
+    assert 'id="briefing-map"' in page.text
+    link = re.search(r'href="(/dashboard/briefing\.pdf\?[^"]+)" id="briefing-pdf"', page.text)
+    assert link, "the page links its PDF"
+    pdf = client.get(link.group(1).replace("&amp;", "&"), headers=commander)
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and len(pdf.content) > 50_000
+    assert f"briefing-{city.divisions['city']}-{DAY}" in pdf.headers["content-disposition"]
+
+
 def test_briefing_out_of_scope_is_refused_and_audited(
     client: TestClient, db: Session, city: City
 ) -> None:
@@ -181,6 +231,8 @@ def cli_store(db_url: str, monkeypatch: pytest.MonkeyPatch) -> object:
     get_settings.cache_clear()
 
 
+# Printing does not depend on the store: the pages above run on both, the printer on SQLite.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.usefixtures("cli_store")
 def test_cli_writes_an_offline_html_file_and_a_pdf(db: Session, city: City, tmp_path: Path) -> None:
     add_cases(db, city)
