@@ -26,6 +26,8 @@ LINKS: tuple[Link, ...] = (
     Link("/report", "举报 Report a concern"),
     Link("/checkpoint", "卡口扫码 Checkpoint", Permission.CHECKPOINT_OPERATE),
     Link("/tasks", "网格任务 Grid tasks", Permission.TASK_READ),
+    Link("/surveys", "填写调查 Surveys to fill", Permission.SURVEY_RESPOND),
+    Link("/surveys", "统计调查 Surveys and results", Permission.SURVEY_READ),
     Link("/monitoring", "健康监测 People under observation", Permission.MONITORING_READ),
     Link("/estates", "小区健康登记 Housing estates", Permission.ESTATE_READ),
     Link("/fever-reports", "发热自查记录 Fever self-checks", Permission.MONITORING_READ),
