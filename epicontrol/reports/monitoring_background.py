@@ -1,5 +1,6 @@
 """The serving process refreshes daily monitoring in a worker thread: observations from new
-contacts and arrivals, a first home visit for each, then follow-up calls for non-reporters.
+contacts and arrivals, a first home visit for each, follow-up calls for non-reporters, then
+deliveries to households in home quarantine.
 
 Why in the background and not on page load: a page that writes would make a GET slow and
 racy (two officers loading at once would both generate), and the arrivals query scans a day of
@@ -21,7 +22,11 @@ from epicontrol.core.db import utcnow
 from epicontrol.core.local_time import local_date
 from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring import SYSTEM_ACTOR, sync_observations
-from epicontrol.reports.monitoring_tasks import tasks_for_new_observations, tasks_for_non_reporters
+from epicontrol.reports.monitoring_tasks import (
+    tasks_for_deliveries,
+    tasks_for_new_observations,
+    tasks_for_non_reporters,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ def refresh(db: Session, *, now: datetime) -> None:
         sync_observations(db, division=root, day=local_date(now), now=now)
         tasks_for_new_observations(db, division=root, now=now, created_by=SYSTEM_ACTOR)
         tasks_for_non_reporters(db, division=root, now=now, created_by=SYSTEM_ACTOR)
+        tasks_for_deliveries(db, division=root, now=now, created_by=SYSTEM_ACTOR)
 
 
 class MonitoringWorker:

@@ -96,8 +96,8 @@ def close_from_page(
 def refresh_from_page(
     db: DbSession, principal: Manager, division_id: Annotated[int | None, Form()] = None
 ) -> Response:
-    """The page's button: generate observations, a first visit for each new one, then
-    follow-up calls for non-reporters."""
+    """The page's button: generate observations, a first visit for each new one, follow-up
+    calls for non-reporters, then deliveries to quarantined households."""
     division = divisions.get_in_scope(
         db, principal=principal, division_id=division_id or principal.division_id
     )
@@ -107,6 +107,9 @@ def refresh_from_page(
         db, division=division, now=now, created_by=principal.username
     )
     monitoring_tasks.tasks_for_non_reporters(
+        db, division=division, now=now, created_by=principal.username
+    )
+    monitoring_tasks.tasks_for_deliveries(
         db, division=division, now=now, created_by=principal.username
     )
     return _back(division.id)

@@ -7,6 +7,7 @@
 - POST /api/monitoring/observations/sync            generate observations for a division and day
 - POST /api/monitoring/visit-tasks                  a first home visit per new observation
 - POST /api/monitoring/non-reporter-tasks           follow-up-call tasks for non-reporters
+- POST /api/monitoring/delivery-tasks               deliveries to quarantined households
 """
 
 from __future__ import annotations
@@ -123,6 +124,20 @@ def visit_tasks(db: DbSession, principal: Manager, division_id: int | None = Non
         db, principal=principal, division_id=division_id or principal.division_id
     )
     created = monitoring_tasks.tasks_for_new_observations(
+        db, division=division, now=utcnow(), created_by=principal.username
+    )
+    return VisitTasksOut(division_id=division.id, tasks_created=created)
+
+
+@router.post("/api/monitoring/delivery-tasks")
+def delivery_tasks(
+    db: DbSession, principal: Manager, division_id: int | None = None
+) -> VisitTasksOut:
+    """A delivery to each household in home quarantine in the division (one every few days)."""
+    division = divisions.get_in_scope(
+        db, principal=principal, division_id=division_id or principal.division_id
+    )
+    created = monitoring_tasks.tasks_for_deliveries(
         db, division=division, now=utcnow(), created_by=principal.username
     )
     return VisitTasksOut(division_id=division.id, tasks_created=created)

@@ -57,3 +57,14 @@ FOLLOW_UP_CALL_WITHIN = timedelta(hours=4)
 # manage by grid, register people arriving from affected areas and visit those under home
 # observation. Within a day of being put under observation is our reading of "promptly".
 FIRST_VISIT_WITHIN = timedelta(hours=24)
+
+# NHC community prevention plan (above) and the home-quarantine guidance that followed: people
+# in home quarantine (居家隔离) do not go out, and the community secures their daily needs; in
+# Wuhan and elsewhere grid workers brought groceries and medicine to their doors. Only close
+# contacts are quarantined at home: secondary contacts and arrivals are under home health
+# observation and may go out for necessities. Every three days is our choice, not a rule: fresh
+# food for a few days at a time, the rhythm of the group purchases that communities organised.
+DELIVERY_REASONS = frozenset({"close_contact"})
+DELIVERY_EVERY = timedelta(days=3)
+# Within the same day: the household is waiting for food.
+DELIVERY_WITHIN = timedelta(hours=12)

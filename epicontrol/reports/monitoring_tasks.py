@@ -1,16 +1,23 @@
 """Grid-worker tasks from daily monitoring: a first home visit for everyone newly under
-observation, and a follow-up call for each non-reporter."""
+observation, a follow-up call for each non-reporter, and deliveries to households in home
+quarantine."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from epicontrol.core.db import in_chunks
 from epicontrol.core.local_time import local_date
 from epicontrol.divisions.models import Division
-from epicontrol.reports.monitoring_models import MonitoringState
+from epicontrol.people.models import Household, Resident
+from epicontrol.reports.monitoring_models import MonitoringState, Observation
 from epicontrol.reports.monitoring_rules import (
+    DELIVERY_EVERY,
+    DELIVERY_REASONS,
+    DELIVERY_WITHIN,
     FIRST_VISIT_WITHIN,
     FOLLOW_UP_CALL_WITHIN,
     NOT_REPORTING_AFTER,
@@ -18,7 +25,7 @@ from epicontrol.reports.monitoring_rules import (
 from epicontrol.reports.monitoring_schemas import TasksGeneratedOut
 from epicontrol.reports.monitoring_states import people_in
 from epicontrol.tasks import service as tasks
-from epicontrol.tasks.models import TaskKind
+from epicontrol.tasks.models import GridTask, TaskKind
 
 HOURS = int(NOT_REPORTING_AFTER.total_seconds() // 3600)
 
@@ -96,3 +103,68 @@ def tasks_for_new_observations(
             )
             created += task is not None
     return created
+
+
+def delivery_ref(household_id: int, day: date) -> str:
+    """The delivery of a household on a local day: a second run that day finds it."""
+    return f"delivery:{household_id}:{day.isoformat()}"
+
+
+def tasks_for_deliveries(db: Session, *, division: Division, now: datetime, created_by: str) -> int:
+    """A delivery, due within DELIVERY_WITHIN, for every household of the subtree with a member
+    in home quarantine (DELIVERY_REASONS) today, unless it had one within DELIVERY_EVERY: each
+    period starts on the day of the household's last delivery. Returns tasks created."""
+    today = local_date(now)
+    quarantined = db.execute(
+        select(
+            Resident.household_id,
+            Household.division_id,
+            func.min(Resident.id),
+            func.count(func.distinct(Resident.id)),
+        )
+        .join(Observation, Observation.resident_id == Resident.id)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Division, Division.id == Household.division_id)
+        .where(
+            Division.path.startswith(division.path, autoescape=True),
+            Observation.reason.in_(sorted(DELIVERY_REASONS)),
+            Observation.closed_at.is_(None),
+            Observation.starts_on <= today,
+            Observation.ends_on >= today,
+        )
+        .group_by(Resident.household_id, Household.division_id)
+        .order_by(Resident.household_id)
+    ).all()
+    served = _delivered_since(db, [row[0] for row in quarantined if row[0] is not None], today)
+    created = 0
+    for household_id, grid_id, first_member, members in quarantined:
+        if household_id is None or household_id in served:
+            continue
+        task = tasks.create(
+            db,
+            task=tasks.NewTask(
+                kind=TaskKind.DELIVERY,
+                division_id=grid_id,
+                resident_id=first_member,
+                household_id=household_id,
+                title=f"居家隔离户配送生活物资 Delivery to a quarantined household ({members} 人 in"
+                " quarantine)",
+                due_at=now + DELIVERY_WITHIN,
+                source_ref=delivery_ref(household_id, today),
+            ),
+            created_by=created_by,
+            now=now,
+        )
+        created += task is not None
+    return created
+
+
+def _delivered_since(db: Session, household_ids: list[int], today: date) -> set[int]:
+    # The generated deliveries of the current period, found by their unique source_ref.
+    days = [today - timedelta(days=back) for back in range(DELIVERY_EVERY.days)]
+    refs = {delivery_ref(h, day): h for h in household_ids for day in days}
+    served: set[int] = set()
+    for chunk in in_chunks(sorted(refs)):
+        found = db.scalars(select(GridTask.source_ref).where(GridTask.source_ref.in_(chunk)))
+        served.update(refs[ref] for ref in found if ref is not None)
+    return served

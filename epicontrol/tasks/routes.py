@@ -2,10 +2,12 @@
 
 - GET  /api/tasks                      tasks of the caller's scope (status, mine)
 - POST /api/tasks                      an officer gives a grid a task by hand
+- GET  /api/tasks/by-grid               per grid: open, overdue (oldest), done today; overdue first
 - GET  /api/tasks/{task_id}            one task
 - POST /api/tasks/{task_id}/complete   done, with notes
 - POST /api/tasks/{task_id}/cancel     cancelled, with a reason (officers)
-- GET  /tasks                          my open tasks, overdue first highlighted
+- GET  /tasks                          my open tasks, overdue highlighted; officers also see
+                                       their grids with overdue ones first
 - POST /tasks/{task_id}/complete       the page's form; an HTMX request gets the task's fragment
 """
 
@@ -25,6 +27,7 @@ from epicontrol.core.policy import Permission, Role, is_allowed
 from epicontrol.tasks import service
 from epicontrol.tasks.models import TaskKind, TaskStatus
 from epicontrol.tasks.schemas import (
+    GridsWorkOut,
     TaskCancellation,
     TaskCompletion,
     TaskIn,
@@ -70,6 +73,12 @@ def create_task(db: DbSession, principal: TaskWorker, data: TaskIn) -> TaskOut:
     return service.create_by_hand(db, principal=principal, data=data, now=utcnow())
 
 
+@router.get("/api/tasks/by-grid", tags=["tasks"])
+def tasks_by_grid(db: DbSession, principal: TaskReader) -> GridsWorkOut:
+    """Per grid of the caller's scope: open, overdue with the oldest's age, done today."""
+    return service.work_by_grid(db, principal=principal, now=utcnow())
+
+
 @router.get("/api/tasks/{task_id}", tags=["tasks"])
 def read_task(db: DbSession, principal: TaskReader, purpose: Purpose, task_id: int) -> TaskOut:
     """One task of the caller's scope; audited."""
@@ -106,11 +115,13 @@ def cancel_task(
 def tasks_page(request: Request, db: DbSession, principal: TaskReader) -> Response:
     """My open tasks (a grid worker's, or all open ones of an officer's scope), phone-first."""
     mine = principal.role == Role.GRID_WORKER
+    now = utcnow()
     listed = service.list_visible(
-        db, principal=principal, now=utcnow(), mine=mine, purpose="task list page"
+        db, principal=principal, now=now, mine=mine, purpose="task list page"
     )
     context = {
         "listed": listed,
+        "by_grid": None if mine else service.work_by_grid(db, principal=principal, now=now),
         "mine": mine,
         "can_work": is_allowed(principal.role, Permission.TASK_WORK),
         "kinds": KIND_LABELS,

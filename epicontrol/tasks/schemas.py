@@ -63,3 +63,28 @@ class TaskIn(BaseModel):
     household_id: int | None = None
     title: str = Field(min_length=1, max_length=200)
     due_at: AwareDatetime
+
+
+class GridWorkOut(BaseModel):
+    """One grid's tasks as an officer tracks them: open, overdue (and the oldest's age), done
+    today."""
+
+    division_id: int
+    division_name: str
+    parent_name: str = Field(description="the community the grid belongs to")
+    grid_worker: str | None
+    open: int
+    overdue: int
+    oldest_overdue_due_at: datetime | None
+    oldest_overdue_hours: float | None
+    done_today: int
+
+
+class GridsWorkOut(BaseModel):
+    """Grids of the caller's scope with open tasks or work done today, overdue first."""
+
+    as_of: datetime
+    open: int
+    overdue: int
+    done_today: int
+    grids: list[GridWorkOut]

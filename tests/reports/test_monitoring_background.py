@@ -31,8 +31,12 @@ def test_refresh_opens_observations_and_visits_once(db: Session, city: City) -> 
     db.commit()
 
     assert _count(db, Observation) == 1
-    [visit] = db.scalars(select(GridTask))
-    assert (visit.kind, visit.created_by) == ("door_to_door_visit", "system:monitoring")
+    # A first home visit, and a delivery: a close contact is quarantined at home.
+    tasks = db.scalars(select(GridTask).order_by(GridTask.kind))
+    assert [(t.kind, t.created_by) for t in tasks] == [
+        ("delivery", "system:monitoring"),
+        ("door_to_door_visit", "system:monitoring"),
+    ]
 
 
 def test_worker_runs_in_the_background_and_stops(db_url: str, db: Session, city: City) -> None:

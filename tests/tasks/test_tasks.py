@@ -70,8 +70,10 @@ def test_officer_button_generates_tasks_once(client: TestClient, db: Session, ci
         follow_redirects=False,
     )
     assert page.status_code == 303
-    # The refresh adds the first home visit of the observation; the call is not repeated.
-    assert sorted(t.kind for t in _tasks(db)) == ["door_to_door_visit", "follow_up_call"]
+    # The refresh adds the first home visit of the observation and a delivery to the quarantined
+    # household; the call is not repeated.
+    kinds = sorted(t.kind for t in _tasks(db))
+    assert kinds == ["delivery", "door_to_door_visit", "follow_up_call"]
 
 
 def _task(db: Session, city: City, grid: str, resident: str, due_in: timedelta) -> int:
