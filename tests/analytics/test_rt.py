@@ -10,6 +10,8 @@ which runs `estimate_R(Flu2009$incidence, method = "parametric_si",
 config = make_config(list(mean_si = 2.6, std_si = 1.5)))`, the same with
 `method = "non_parametric_si", si_distr = Flu2009$si_distr`, and bi-weekly windows
 (t_start = 2..T-13, t_end = t_start + 13) with a prior of mean 4, sd 4.
+scripts/epiestim_reference_sparse.R adds a sparse series of our own (COVID-19 serial interval)
+to show the one deliberate difference: windows without infectivity are left out.
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ def _incidence() -> list[int]:
     return [int(row["incidence"]) for row in _rows("flu2009_incidence.csv")]
 
 
-def _assert_matches(estimates: list[RtEstimate], reference: str) -> None:
-    expected = _rows(reference)
+def _assert_matches(estimates: list[RtEstimate], reference: str | list[dict[str, str]]) -> None:
+    expected = _rows(reference) if isinstance(reference, str) else reference
     assert len(expected) > 10
     assert [(e.t_start, e.t_end) for e in estimates] == [
         (int(row["t_start"]), int(row["t_end"])) for row in expected
@@ -113,6 +115,18 @@ def test_window_argument_gives_the_same_biweekly_windows() -> None:
         prior_sd=4,
     )
     _assert_matches(estimates, "epiestim_parametric_si_biweekly.csv")
+
+
+def test_sparse_series_matches_epiestim_except_windows_nobody_could_have_infected() -> None:
+    """scripts/epiestim_reference_sparse.R: EpiEstim 2.2-4 on a series starting with empty days."""
+    incidence = [int(row["incidence"]) for row in _rows("sparse_incidence.csv")]
+    expected = _rows("epiestim_sparse_parametric_si.csv")
+    serial_interval = discretised_serial_interval(4.7, 2.9, len(incidence))
+    ours = estimate_rt(incidence, serial_interval=serial_interval)
+    # EpiEstim's first two windows have no infectivity: it returns the prior (mean 5), then
+    # mean 20 from the prior and three cases nobody earlier could have infected; we omit them.
+    assert [float(row["Mean(R)"]) for row in expected[:2]] == [5.0, 20.0]
+    _assert_matches(ours, expected[2:])
 
 
 def test_windows_without_infectivity_or_before_the_mean_serial_interval_are_skipped() -> None:
