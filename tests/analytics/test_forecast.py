@@ -29,6 +29,20 @@ def test_same_seed_same_forecast_other_seed_other_forecast() -> None:
     assert [day.horizon for day in first] == list(range(1, 8))
 
 
+def test_first_day_mean_is_r_times_the_infectivity_of_the_series() -> None:
+    # I_{T+1} ~ Poisson(R * Lambda_{T+1}), Lambda_{T+1} = sum_{s>=1} I_{T+1-s} w_s.
+    incidence = [3, 0, 8, 1, 0, 20, 2, 5, 40, 0, 1, 0]
+    infectivity = sum(
+        incidence[len(incidence) - s] * SERIAL_INTERVAL[s] for s in range(1, len(incidence) + 1)
+    )
+    day = forecast_incidence(
+        incidence, serial_interval=SERIAL_INTERVAL, rt=_rt(1.5, 1e-6), days=1, simulations=20_000
+    )[0]
+    expected = 1.5 * infectivity
+    standard_error = math.sqrt(expected / 20_000)
+    assert abs(day.mean - expected) < 4 * standard_error
+
+
 def test_flat_incidence_with_r_near_one_stays_flat() -> None:
     incidence = [100] * 60
     forecast = forecast_incidence(
