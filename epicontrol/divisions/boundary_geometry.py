@@ -70,8 +70,16 @@ def _is_number(value: object) -> bool:
 
 
 def clean_geometry(geometry: dict[str, Any]) -> dict[str, Any]:
-    """Only the type and coordinates of a checked geometry (foreign members dropped)."""
-    return {"type": geometry["type"], "coordinates": geometry["coordinates"]}
+    """Only the type and the [longitude, latitude] positions of a checked geometry: foreign
+    members and altitudes dropped (the maps are flat and read two numbers a position)."""
+    polygons = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    flat = [[[position[:2] for position in ring] for ring in rings] for rings in polygons]
+    return {
+        "type": geometry["type"],
+        "coordinates": flat[0] if geometry["type"] == "Polygon" else flat,
+    }
 
 
 def voronoi_cells(points: Sequence[tuple[float, float]]) -> list[Ring]:

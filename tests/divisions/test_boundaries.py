@@ -133,9 +133,15 @@ def test_imported_boundary_round_trips_and_a_reimport_replaces_it(db: Session, c
     assert features[city.divisions["d4"]]["properties"]["approximate"] is True
 
     replacement = {"type": "Polygon", "coordinates": SQUARE}
-    assert import_boundaries(db, document=_collection([_feature("410102", replacement)])) == 1
+    with_altitudes = {
+        "type": "Polygon",
+        "coordinates": [[[*position, 1071.5] for position in SQUARE[0]]],
+        "bbox": [106.6, 26.5, 106.8, 26.7],
+    }
+    feature = _feature("410102", with_altitudes)
+    assert import_boundaries(db, document=_collection([feature])) == 1
     db.commit()
-    assert _map(db, city)[city.divisions["d1"]]["geometry"] == replacement
+    assert _map(db, city)[city.divisions["d1"]]["geometry"] == replacement  # flat, no bbox
     assert db.scalar(select(func.count()).select_from(DivisionBoundary)) == 3
 
 
