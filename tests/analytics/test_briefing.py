@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 import typer
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -25,6 +26,7 @@ from tests.factories import City, login
 
 DAY = date(2020, 2, 10)
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 # Cases reported per day in grid g1 (district d1) over the three weeks to DAY: growing.
 GROWING = [1, 0, 1, 1, 2, 1, 2, 3, 2, 3, 4, 3, 5, 4, 6, 5, 7, 8, 7, 9, 10]
 
@@ -234,7 +236,9 @@ def cli_store(db_url: str, monkeypatch: pytest.MonkeyPatch) -> object:
 # Printing does not depend on the store: the pages above run on both, the printer on SQLite.
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.usefixtures("cli_store")
-def test_cli_writes_an_offline_html_file_and_a_pdf(db: Session, city: City, tmp_path: Path) -> None:
+def test_cli_writes_an_offline_html_file_and_a_pdf(
+    db: Session, city: City, tmp_path: Path, browser: Browser
+) -> None:
     add_cases(db, city)
     html_file, pdf_file = tmp_path / "briefing.html", tmp_path / "briefing.pdf"
     args = ["briefing", "--division", "410100", "--day", DAY.isoformat()]
@@ -246,6 +250,8 @@ def test_cli_writes_an_offline_html_file_and_a_pdf(db: Session, city: City, tmp_
     assert _tile(html, "确诊 confirmed") == (expected["confirmed"], expected["confirmed_new"])
     assert "/static/vendor/plotly.min.js" not in html  # plotly.js is inside the file
     assert len(html) > 3_000_000 and "Plotly.newPlot" in html
+    charts = _drawn_offline(browser, html_file)
+    assert charts == html.count('class="plotly-graph-div"') >= 5
 
     printed = CliRunner().invoke(_cli(), [*args, "--out", str(pdf_file)])
     assert printed.exit_code == 0, printed.output
@@ -256,6 +262,32 @@ def test_cli_writes_an_offline_html_file_and_a_pdf(db: Session, city: City, tmp_
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(pdf_file, ARTIFACTS / "briefing.pdf")  # for a person to look at
     shutil.copyfile(html_file, ARTIFACTS / "briefing.html")
+
+
+def _drawn_offline(browser: Browser, html_file: Path) -> int:
+    """Charts plotly drew in the file opened with every request refused; a print screenshot."""
+    context = browser.new_context(viewport={"width": 820, "height": 1160})
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_() if route.request.url.startswith("file:") else route.abort()
+            ),
+        )
+        page.goto(html_file.as_uri())
+        page.emulate_media(media="print")
+        page.wait_for_function("document.querySelectorAll('.main-svg').length > 0")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "briefing.png"), full_page=True)
+        drawn: int = page.evaluate(
+            "[...document.querySelectorAll('.plotly-graph-div')]"
+            ".filter(div => div.querySelector('.main-svg')).length"
+        )
+        return drawn
+    finally:
+        context.close()
 
 
 @pytest.mark.usefixtures("cli_store")
