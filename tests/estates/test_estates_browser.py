@@ -50,6 +50,7 @@ def test_grid_worker_registers_a_household_visit_on_a_phone(
 
     card = phone.locator(f"#household-{h1}")
     expect(card).to_have_attribute("data-registered", "recent")
+    expect(phone).to_have_url(f"{live_server}/estates/{east}")  # swapped in place by htmx
     expect(card).to_have_class(re.compile(r"just-registered"))
     expect(card).to_contain_text("发热/症状 fever or symptoms")
     expect(card).to_contain_text("在家 at home 2")
