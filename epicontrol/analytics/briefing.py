@@ -67,14 +67,11 @@ def compute_data(
     )
 
 
-def map_features(db: Session, division: Division) -> dict[str, Any] | None:
-    """Outlines of the subdivisions for the map (divisions.boundaries), None where unavailable."""
-    try:
-        from epicontrol.divisions.boundaries import children_feature_collection
-    except ImportError:  # the boundaries module is optional: markers are drawn without it
-        return None
-    features: dict[str, Any] = children_feature_collection(db, division)
-    return features
+def map_features(db: Session, division: Division) -> dict[str, Any]:
+    """Outlines of the subdivisions for the map: stored, or approximated (divisions.boundaries)."""
+    from epicontrol.divisions.boundaries import children_feature_collection
+
+    return children_feature_collection(db, division)
 
 
 def charts(data: DashboardData, features: dict[str, Any] | None) -> list[Chart]:
