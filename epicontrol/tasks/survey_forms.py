@@ -65,8 +65,11 @@ def target_choices(db: Session, *, principal: Principal) -> TargetChoices:
         rows = db.execute(query.limit(LISTED_TARGETS)).all()
         listed[name] = [(i, n) for i, n in rows] if count <= LISTED_TARGETS else []
     own = divisions.get(db, division_id=principal.division_id)
-    whole = [(own.id, own.name)] + [
-        (c.id, c.name) for c in divisions.children(db, division_id=own.id)
+    # A grid is itself a target; only divisions above grids are offered whole.
+    whole = [
+        (d.id, d.name)
+        for d in [own, *divisions.children(db, division_id=own.id)]
+        if d.level != DivisionLevel.GRID.value
     ]
     return TargetChoices(grids=listed["grids"], estates=listed["estates"], divisions=whole)
 

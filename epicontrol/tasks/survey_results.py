@@ -38,6 +38,7 @@ from epicontrol.tasks.survey_schemas import (
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+LISTED_TARGETS = 20  # targets named on a results page; their count is always given
 MAX_TEXTS = 200  # free-text answers listed per question; the count is always complete
 CHOICE_CHART_KINDS = frozenset(
     {QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE, QuestionKind.YES_NO}
@@ -88,7 +89,10 @@ def results(
     root = divisions.get_in_scope(
         db, principal=principal, division_id=division_id or principal.division_id
     )
-    out = surveys.to_out(db, survey)
+    # The first targets only: a city's survey may go to ten thousand estates.
+    out = surveys.to_out(
+        db, survey, targets=surveys.targets_of(db, survey.id, limit=LISTED_TARGETS)
+    )
     children = divisions.children(db, division_id=root.id)
     tallies = _tallies(db, survey.id, survey.respondent_kind, root.path)
     buckets = _bucket_of(db, root, children, list(tallies))

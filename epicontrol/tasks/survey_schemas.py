@@ -106,7 +106,10 @@ class SurveyOut(BaseModel):
     sent_at: datetime | None
     closed_at: datetime | None
     questions: list[QuestionOut]
-    targets: list[TargetOut]
+    target_count: int
+    targets: list[TargetOut] = Field(
+        description="every target; in results and fill views, the first 20 or the caller's own"
+    )
 
 
 class SurveySummary(BaseModel):

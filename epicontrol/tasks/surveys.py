@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
+from epicontrol.core.db import in_chunks
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from epicontrol.core.policy import Permission, is_allowed
 from epicontrol.divisions import service as divisions
@@ -204,34 +205,38 @@ def question_out(question: SurveyQuestion) -> QuestionOut:
 def target_names(db: Session, targets: Iterable[SurveyTarget]) -> list[TargetOut]:
     """Targets with the name of their grid or estate."""
     listed = list(targets)
-    division_ids = {t.division_id for t in listed if t.estate_id is None}
-    estate_ids = {t.estate_id for t in listed if t.estate_id is not None}
-    grid_names = dict(
-        db.execute(select(Division.id, Division.name).where(Division.id.in_(division_ids))).all()
-    )
-    estate_names = dict(
-        db.execute(
-            select(HousingEstate.id, HousingEstate.name).where(HousingEstate.id.in_(estate_ids))
-        ).all()
-    )
+    names: dict[tuple[str, int], str] = {}
+    grid_ids = sorted({t.division_id for t in listed if t.estate_id is None})
+    estate_ids = sorted({t.estate_id for t in listed if t.estate_id is not None})
+    for chunk in in_chunks(grid_ids):
+        query = select(Division.id, Division.name).where(Division.id.in_(chunk))
+        names.update((("grid", i), name) for i, name in db.execute(query))
+    for chunk in in_chunks(estate_ids):
+        query = select(HousingEstate.id, HousingEstate.name).where(HousingEstate.id.in_(chunk))
+        names.update((("estate", i), name) for i, name in db.execute(query))
     return [
         TargetOut(
             id=t.id,
             division_id=t.division_id,
             estate_id=t.estate_id,
-            name=estate_names.get(t.estate_id, "")
-            if t.estate_id is not None
-            else grid_names.get(t.division_id, ""),
+            name=names.get(
+                ("grid", t.division_id) if t.estate_id is None else ("estate", t.estate_id), ""
+            ),
         )
         for t in listed
     ]
 
 
+def targets_of(db: Session, survey_id: int, *, limit: int | None = None) -> list[SurveyTarget]:
+    """The survey's targets in the order they were chosen (the first `limit` of them)."""
+    query = select(SurveyTarget).where(SurveyTarget.survey_id == survey_id)
+    return list(db.scalars(query.order_by(SurveyTarget.id).limit(limit)))
+
+
 def to_out(db: Session, survey: Survey, *, targets: list[SurveyTarget] | None = None) -> SurveyOut:
-    """The survey with its questions and (all, or the given) targets."""
+    """The survey with its questions, the count of its targets and (all, or the given) ones."""
     if targets is None:
-        query = select(SurveyTarget).where(SurveyTarget.survey_id == survey.id)
-        targets = list(db.scalars(query.order_by(SurveyTarget.id)))
+        targets = targets_of(db, survey.id)
     owner = divisions.get(db, division_id=survey.division_id)
     return SurveyOut(
         id=survey.id,
@@ -247,6 +252,7 @@ def to_out(db: Session, survey: Survey, *, targets: list[SurveyTarget] | None = 
         closed_at=survey.closed_at,
         questions=[question_out(q) for q in questions_of(db, survey.id)],
         targets=target_names(db, targets),
+        target_count=_target_count(db, survey.id),
     )
 
 

@@ -44,6 +44,7 @@ def _build_and_send(page: Page, base: str) -> None:
     page.fill("textarea[name=q4_options]", "食品 food\n药品 medicine")
     page.uncheck("input[name=q4_required]")
     page.get_by_label("测试g1", exact=True).check()
+    screenshot(page, "survey-builder-officer")
     page.get_by_role("button", name="保存草稿 Save draft").click()
     expect(page).to_have_url(re.compile(r"/surveys/\d+/results$"))
     page.click("#send")
