@@ -27,7 +27,7 @@ class RespondentKind(StrEnum):
 
 
 class QuestionKind(StrEnum):
-    """Kinds of question; each has its own answer check (survey_responses.check_answer)."""
+    """Kinds of question; each has its own answer check (survey_answers.check_answer)."""
 
     SINGLE_CHOICE = "single_choice"
     MULTIPLE_CHOICE = "multiple_choice"

@@ -15,7 +15,7 @@ from epicontrol.core.errors import InvalidInput
 from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission, is_allowed
 from epicontrol.divisions import service as divisions
-from epicontrol.tasks import survey_responses, surveys
+from epicontrol.tasks import survey_answers, survey_responses, surveys
 from epicontrol.tasks.survey_forms import (
     KIND_LABELS,
     RESPONDENT_LABELS,
@@ -127,7 +127,7 @@ def submit_from_form(
     questions = surveys.questions_of(db, survey_id)
     answers: dict[int, AnswerValue] = {}
     try:
-        answers = survey_responses.answers_from_form(questions, form)
+        answers = survey_answers.answers_from_form(questions, form)
         survey_responses.submit(
             db,
             principal=principal,
