@@ -136,27 +136,21 @@ def tasks_for_deliveries(db: Session, *, division: Division, now: datetime, crea
         .order_by(Resident.household_id)
     ).all()
     served = _delivered_since(db, [row[0] for row in quarantined if row[0] is not None], today)
-    created = 0
-    for household_id, grid_id, first_member, members in quarantined:
-        if household_id is None or household_id in served:
-            continue
-        task = tasks.create(
-            db,
-            task=tasks.NewTask(
-                kind=TaskKind.DELIVERY,
-                division_id=grid_id,
-                resident_id=first_member,
-                household_id=household_id,
-                title=f"居家隔离户配送生活物资 Delivery to a quarantined household ({members} 人 in"
-                " quarantine)",
-                due_at=now + DELIVERY_WITHIN,
-                source_ref=delivery_ref(household_id, today),
-            ),
-            created_by=created_by,
-            now=now,
+    deliveries = [
+        tasks.NewTask(
+            kind=TaskKind.DELIVERY,
+            division_id=grid_id,
+            resident_id=first_member,
+            household_id=household_id,
+            title=f"居家隔离户配送生活物资 Delivery to a quarantined household ({members} 人 in"
+            " quarantine)",
+            due_at=now + DELIVERY_WITHIN,
+            source_ref=delivery_ref(household_id, today),
         )
-        created += task is not None
-    return created
+        for household_id, grid_id, first_member, members in quarantined
+        if household_id is not None and household_id not in served
+    ]
+    return tasks.create_many(db, tasks=deliveries, created_by=created_by, now=now)
 
 
 def _delivered_since(db: Session, household_ids: list[int], today: date) -> set[int]:

@@ -24,7 +24,7 @@ from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Purpose, require
 from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission, Role, is_allowed
-from epicontrol.tasks import service
+from epicontrol.tasks import service, workload
 from epicontrol.tasks.models import TaskKind, TaskStatus
 from epicontrol.tasks.schemas import (
     GridsWorkOut,
@@ -76,7 +76,7 @@ def create_task(db: DbSession, principal: TaskWorker, data: TaskIn) -> TaskOut:
 @router.get("/api/tasks/by-grid", tags=["tasks"])
 def tasks_by_grid(db: DbSession, principal: TaskReader) -> GridsWorkOut:
     """Per grid of the caller's scope: open, overdue with the oldest's age, done today."""
-    return service.work_by_grid(db, principal=principal, now=utcnow())
+    return workload.work_by_grid(db, principal=principal, now=utcnow())
 
 
 @router.get("/api/tasks/{task_id}", tags=["tasks"])
@@ -121,7 +121,7 @@ def tasks_page(request: Request, db: DbSession, principal: TaskReader) -> Respon
     )
     context = {
         "listed": listed,
-        "by_grid": None if mine else service.work_by_grid(db, principal=principal, now=now),
+        "by_grid": None if mine else workload.work_by_grid(db, principal=principal, now=now),
         "mine": mine,
         "can_work": is_allowed(principal.role, Permission.TASK_WORK),
         "kinds": KIND_LABELS,

@@ -1,31 +1,30 @@
 """Grid-worker tasks: create (idempotently, by source), assign to the grid's worker, list by
-scope, complete with notes, cancel; per grid, open, overdue and done today for officers."""
+scope, complete with notes, cancel."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
-from epicontrol.core.db import in_chunks
+from epicontrol.core.db import in_chunks, insert_ignoring_conflicts
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from epicontrol.core.local_time import LOCAL_TIME, local_date
 from epicontrol.core.models import User
 from epicontrol.core.policy import Permission, Role
 from epicontrol.divisions import service as divisions
 from epicontrol.divisions.models import Division, DivisionLevel
 from epicontrol.people.models import Household, Resident
 from epicontrol.tasks.models import GridTask, TaskKind, TaskStatus
-from epicontrol.tasks.schemas import GridsWorkOut, GridWorkOut, TaskIn, TaskOut, TasksOut
+from epicontrol.tasks.schemas import TaskIn, TaskOut, TasksOut
 
 MAX_PAGE = 500
-MAX_GRIDS = 300
 # A task with its grid's name and path, the resident's masked name and the assignee's login.
 TaskQuery = Select[GridTask, str, str, str, str]
 
@@ -85,6 +84,45 @@ def create(db: Session, *, task: NewTask, created_by: str, now: datetime) -> Gri
     except IntegrityError:
         return None
     return row
+
+
+def create_many(db: Session, *, tasks: Sequence[NewTask], created_by: str, now: datetime) -> int:
+    """Store generated tasks (each with a `source_ref`) in one statement per chunk, assigned to
+    their grids' workers, skipping those stored already, also by a concurrent run a moment ago.
+    Returns how many of them exist now that did not before this call."""
+    refs = [task.source_ref for task in tasks if task.source_ref is not None]
+    if len(refs) != len(tasks):
+        raise ValueError("generated tasks need a source_ref: it is what makes them idempotent")
+    stored = _existing_refs(db, refs)
+    fresh = [task for task in tasks if task.source_ref not in stored]
+    workers = grid_workers(db, [task.division_id for task in fresh])
+    rows = [
+        {
+            "kind": task.kind.value,
+            "division_id": task.division_id,
+            "resident_id": task.resident_id,
+            "household_id": task.household_id,
+            "assignee_user_id": workers.get(task.division_id, (None, ""))[0],
+            "title": task.title[:200],
+            "due_at": task.due_at,
+            "status": TaskStatus.OPEN.value,
+            "source_ref": task.source_ref,
+            "created_by": created_by[:80],
+            "created_at": now,
+            "completion_notes": "",
+        }
+        for task in fresh
+    ]
+    insert_ignoring_conflicts(db, GridTask.__table__, rows, key="source_ref")
+    return len(_existing_refs(db, [task.source_ref for task in fresh if task.source_ref]))
+
+
+def _existing_refs(db: Session, refs: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in in_chunks(sorted(set(refs))):
+        query = select(GridTask.source_ref).where(GridTask.source_ref.in_(chunk))
+        found.update(ref for ref in db.scalars(query) if ref is not None)
+    return found
 
 
 def create_by_hand(db: Session, *, principal: Principal, data: TaskIn, now: datetime) -> TaskOut:
@@ -223,70 +261,12 @@ def cancel(
     return get_visible(db, principal=principal, task_id=task_id, now=now, action="task:work")
 
 
-def work_by_grid(
-    db: Session, *, principal: Principal, now: datetime, limit: int = MAX_GRIDS
-) -> GridsWorkOut:
-    """Per grid of the caller's subtree: open tasks, overdue ones and the oldest overdue's due
-    time, tasks done since local midnight; grids with none of these are left out. Overdue
-    first, then the longest overdue, then the most open. Counts only: not audited."""
-    since = datetime.combine(local_date(now), time(0), LOCAL_TIME)
-    is_open = GridTask.status == TaskStatus.OPEN.value
-    is_late = and_(is_open, GridTask.due_at < now)
-    done_today = and_(GridTask.status == TaskStatus.DONE.value, GridTask.completed_at >= since)
-    parent = aliased(Division, name="parent")
-    rows = db.execute(
-        select(
-            GridTask.division_id,
-            Division.name,
-            parent.name.label("parent_name"),
-            func.sum(case((is_open, 1), else_=0)).label("open"),
-            func.sum(case((is_late, 1), else_=0)).label("overdue"),
-            func.min(case((is_late, GridTask.due_at), else_=None)).label("oldest_due"),
-            func.sum(case((done_today, 1), else_=0)).label("done_today"),
-        )
-        .join(Division, Division.id == GridTask.division_id)
-        .outerjoin(parent, parent.id == Division.parent_id)
-        .where(
-            Division.path.startswith(principal.division_path, autoescape=True),
-            or_(is_open, done_today),
-        )
-        .group_by(GridTask.division_id, Division.name, parent.name)
-    ).all()
-    workers = _grid_workers(db, [row.division_id for row in rows])
-    grids = [_grid_out(row, workers.get(row.division_id), now) for row in rows]
-    grids.sort(key=lambda g: (-g.overdue, -(g.oldest_overdue_hours or 0), -g.open, g.division_name))
-    return GridsWorkOut(
-        as_of=now,
-        open=sum(g.open for g in grids),
-        overdue=sum(g.overdue for g in grids),
-        done_today=sum(g.done_today for g in grids),
-        grids=grids[:limit],
-    )
-
-
-def _grid_out(row: Any, worker: str | None, now: datetime) -> GridWorkOut:
-    oldest: datetime | None = row.oldest_due
-    if oldest is not None and oldest.tzinfo is None:  # SQLite hands MIN() back as naive UTC
-        oldest = oldest.replace(tzinfo=now.tzinfo)
-    return GridWorkOut(
-        division_id=row.division_id,
-        division_name=row.name,
-        parent_name=row.parent_name or "",
-        grid_worker=worker,
-        open=row.open or 0,
-        overdue=row.overdue or 0,
-        oldest_overdue_due_at=oldest,
-        oldest_overdue_hours=round((now - oldest).total_seconds() / 3600, 1) if oldest else None,
-        done_today=row.done_today or 0,
-    )
-
-
-def _grid_workers(db: Session, grid_ids: list[int]) -> dict[int, str]:
-    # The first active grid worker of each grid, as grid_worker_for picks the assignee.
-    workers: dict[int, str] = {}
+def grid_workers(db: Session, grid_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """The first active grid worker of each grid (user id, login), as grid_worker_for picks."""
+    workers: dict[int, tuple[int, str]] = {}
     for chunk in in_chunks(sorted(set(grid_ids))):
         query = (
-            select(User.division_id, User.username)
+            select(User.division_id, User.id, User.username)
             .where(
                 User.division_id.in_(chunk),
                 User.role == Role.GRID_WORKER.value,
@@ -294,8 +274,9 @@ def _grid_workers(db: Session, grid_ids: list[int]) -> dict[int, str]:
             )
             .order_by(User.id)
         )
-        for grid_id, username in db.execute(query):
-            workers.setdefault(grid_id, username)
+        for grid_id, user_id, username in db.execute(query):
+            if grid_id is not None:
+                workers.setdefault(grid_id, (user_id, username))
     return workers
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from epicontrol.reports.monitoring_models import ObservationReason
 from epicontrol.reports.monitoring_rules import DELIVERY_EVERY, DELIVERY_WITHIN
 from epicontrol.reports.monitoring_tasks import tasks_for_deliveries
 from epicontrol.tasks.models import GridTask, TaskKind, TaskStatus
-from epicontrol.tasks.service import NewTask, create
+from epicontrol.tasks.service import NewTask, create, create_many
 from tests.factories import City
 from tests.tasks.monitoring_fixtures import NOW, login, observe
 
@@ -169,3 +170,23 @@ def test_officers_see_open_overdue_and_done_today_per_grid_overdue_first(
         f'data-grid="{city.divisions["g4"]}"'
     )
     assert 'id="by-grid"' not in client.get("/tasks", headers=login(client, "gridworker_g1")).text
+
+
+def test_generated_tasks_are_stored_together_once_each(db: Session, city: City) -> None:
+    def visit(ref: str | None, grid: str = "g1") -> NewTask:
+        return NewTask(
+            kind=TaskKind.DOOR_TO_DOOR_VISIT,
+            division_id=city.divisions[grid],
+            title="上门 Visit",
+            due_at=NOW + HOUR,
+            source_ref=ref,
+        )
+
+    assert create_many(db, tasks=[visit("a"), visit("b", "g4")], created_by="x", now=NOW) == 2
+    assert create_many(db, tasks=[visit("a"), visit("c")], created_by="x", now=NOW) == 1
+    with pytest.raises(ValueError, match="source_ref"):
+        create_many(db, tasks=[visit(None)], created_by="x", now=NOW)
+    db.commit()
+    worker = db.scalars(select(User.id).where(User.username == "gridworker_g1")).one()
+    stored = db.execute(select(GridTask.source_ref, GridTask.assignee_user_id)).all()
+    assert sorted(stored) == [("a", worker), ("b", None), ("c", worker)]
