@@ -53,6 +53,23 @@ class EstateRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Visit:
+    """A registration's columns (plain values: loading thousands of ORM rows per page costs)."""
+
+    id: int
+    household_id: int
+    registered_by: str
+    registered_at: datetime
+    members_present: int
+    has_fever_or_symptoms: bool
+    has_arrival_from_outside: bool
+    note: str
+
+
+VISIT_COLUMNS = tuple(getattr(EstateRegistration, name) for name in Visit.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
 class HouseholdRow:
     """A household as one query returns it: its status inputs and latest registration."""
 
@@ -62,7 +79,7 @@ class HouseholdRow:
     division_name: str
     residents: int
     status: HouseholdStatus
-    latest: EstateRegistration | None
+    latest: Visit | None
 
 
 def open_case_exists() -> ColumnElement[bool]:
@@ -120,7 +137,7 @@ def household_rows(
             residents.label("residents"),
             open_case_exists().label("has_case"),
             open_observation_exists(today).label("has_observation"),
-            EstateRegistration,
+            *VISIT_COLUMNS,
         )
         .join(Division, Division.id == Household.division_id)
         .outerjoin(EstateRegistration, EstateRegistration.id == latest_id)
@@ -137,7 +154,7 @@ def household_rows(
                     division_name=row.name,
                     residents=row.residents,
                     status=_status(bool(row.has_case), bool(row.has_observation)),
-                    latest=row.EstateRegistration,
+                    latest=Visit(*row[7:]) if row[7] is not None else None,
                 )
             )
     return rows
@@ -152,7 +169,7 @@ def _status(has_case: bool, has_observation: bool) -> HouseholdStatus:
     return HouseholdStatus.NORMAL
 
 
-def is_recent(registration: EstateRegistration | None, now: datetime) -> bool:
+def is_recent(registration: Visit | None, now: datetime) -> bool:
     """Whether the visit lies within RECENT_WITHIN of `now`."""
     return registration is not None and registration.registered_at >= now - RECENT_WITHIN
 
