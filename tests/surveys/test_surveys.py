@@ -193,3 +193,9 @@ def test_closed_and_draft_surveys_refuse_answers(
     assert client.post(f"/api/surveys/{draft}/close", headers=officer).status_code == 409
     assert client.get("/api/surveys/to-fill", headers=worker).json() == []
     assert db.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+    changes = db.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.entity == "survey", AuditEntry.entity_id == str(draft))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert changes == ["create", "send", "close"]
