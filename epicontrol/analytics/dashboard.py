@@ -311,13 +311,13 @@ def _subdivisions(
 
 def _estates(db: Session, counts: list[tuple[Any, ...]]) -> list[EstatePoint]:
     by_id = {int(estate_id): int(n) for estate_id, n in counts}
-    known = {estate.id: estate for estate in store.estates(db, list(by_id))}
+    known = {row[0]: row for row in store.estates(db, list(by_id))}
     return [
         EstatePoint(
             estate_id=estate_id,
-            name=known[estate_id].name,
-            latitude=known[estate_id].latitude,
-            longitude=known[estate_id].longitude,
+            name=known[estate_id][1],
+            latitude=known[estate_id][2],
+            longitude=known[estate_id][3],
             cases=n,
         )
         for estate_id, n in by_id.items()

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Executable, func, or_, select
+from sqlalchemy import Executable, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import Case, CaseStatus, ClinicRegistration
 from epicontrol.core.db import in_chunks
 from epicontrol.divisions.models import Division, HousingEstate
 from epicontrol.movements import presence_queries
+from epicontrol.movements.models import Direction, Movement, RiskArea
 from epicontrol.movements.presence_queries import as_stored, local_day_bounds
 from epicontrol.people.models import Household, Resident
 from epicontrol.places.models import Place
@@ -156,10 +157,42 @@ def observations(db: Session, division: Division, day: date) -> pa.Table:
 
 
 def risk_area_arrivals(db: Session, division: Division, day: date) -> pa.Table:
-    """Arrivals of `day` from a risk area (daily monitoring's definition), with the division
-    of the place they arrived at."""
+    """Arrivals of `day` from a risk area, one per person (daily monitoring's definition,
+    presence_queries.arrivals_subquery), with the division of the place they arrived at."""
     import pyarrow as pa
 
+    codes = _active_risk_codes(db, day)
+    if not codes:
+        divisions: list[int] = []
+    elif _covers_a_division(db, codes):
+        divisions = _arrivals_by_previous_place(db, division, day)
+    else:
+        divisions = _arrivals_by_origin(db, division, day, codes)
+    return pa.table({"division_id": pa.array(divisions, pa.int64())})
+
+
+def _active_risk_codes(db: Session, day: date) -> list[str]:
+    query = select(RiskArea.region_code).where(
+        RiskArea.starts_on <= day, or_(RiskArea.ends_on.is_(None), RiskArea.ends_on >= day)
+    )
+    return sorted(set(db.scalars(query)))
+
+
+def _covered(column: Any, code: str) -> Any:
+    """SQL: `column` starts with `code` (a range the index answers, then the exact test)."""
+    following = code[:-1] + chr(ord(code[-1]) + 1)
+    exact = func.substr(column, 1, len(code)) == code
+    return and_(column >= code, column < following, exact)
+
+
+def _covers_a_division(db: Session, codes: list[str]) -> bool:
+    query = select(Division.id).where(or_(*(_covered(Division.code, c) for c in codes))).limit(1)
+    return db.scalar(query) is not None
+
+
+def _arrivals_by_previous_place(db: Session, division: Division, day: date) -> list[int]:
+    """The definition itself: each of the day's entries is checked against the person's record
+    before it, which costs an index probe per entry (seconds for a whole city's day)."""
     arrived = presence_queries.arrivals_subquery(division, day)
     query = (
         select(Place.division_id)
@@ -167,7 +200,53 @@ def risk_area_arrivals(db: Session, division: Division, day: date) -> pa.Table:
         .join(Place, Place.id == arrived.c.place_id)
         .where(arrived.c.risk_area.isnot(None))
     )
-    return _arrow(db, query, {"division_id": pa.int64()})
+    return [row[0] for row in db.execute(query)]
+
+
+def _arrivals_by_origin(db: Session, division: Division, day: date, codes: list[str]) -> list[int]:
+    """The same arrivals when no risk area covers one of our divisions: then only an origin in
+    a risk area can flag an entry (the previous place's division never can), and an entry with
+    such an origin always counts as coming from elsewhere; so the origin index finds them and
+    the previous records need not be read. Per person, the earliest such entry (then lowest
+    id) gives the place, as arrivals_subquery picks it."""
+    first: dict[tuple[Any, Any], tuple[Any, int, int]] = {}
+    for code in codes:
+        entries = _entries_from(division, day, code, db.get_bind().dialect.name)
+        for resident_id, hashed, at, movement_id, division_id in db.execute(entries):
+            key = (resident_id, hashed)
+            if key not in first or (at, movement_id) < first[key][:2]:
+                first[key] = (at, movement_id, division_id)
+    return [division_id for _, _, division_id in first.values()]
+
+
+def _entries_from(division: Division, day: date, code: str, dialect: str) -> Any:
+    """SQL: the day's entries into the subtree with an origin in region `code`."""
+    start, end = local_day_bounds(day)
+    conditions = [
+        _covered(Movement.origin, code),
+        in_subtree(division),
+        Movement.direction == Direction.IN.value,
+        presence_queries.someone(),
+        Movement.occurred_at >= as_stored(start),
+        Movement.occurred_at < as_stored(end),
+    ]
+    # PostgreSQL prunes day partitions with the day; SQLite, without statistics, would take
+    # the day index (a whole day of a city's records) over the origin index (the few entries
+    # with an origin) if it were named.
+    if dialect != "sqlite":
+        conditions.append(Movement.day.between(start.date(), end.date()))
+    return (
+        select(
+            Movement.resident_id,
+            presence_queries.person_hash(),
+            Movement.occurred_at,
+            Movement.id,
+            Place.division_id,
+        )
+        .join(Place, Place.id == Movement.place_id)
+        .join(Division, Division.id == Place.division_id)
+        .where(*conditions)
+    )
 
 
 def fever_reports(db: Session, division: Division, day: date) -> pa.Table:
@@ -209,9 +288,18 @@ def fever_reports(db: Session, division: Division, day: date) -> pa.Table:
     )
 
 
-def estates(db: Session, estate_ids: Sequence[int]) -> list[HousingEstate]:
-    """The estates with these ids."""
-    found: list[HousingEstate] = []
+def estates(
+    db: Session, estate_ids: Sequence[int]
+) -> list[tuple[int, str, float | None, float | None]]:
+    """Id, name, latitude and longitude of the estates with these ids."""
+    columns = (
+        HousingEstate.id,
+        HousingEstate.name,
+        HousingEstate.latitude,
+        HousingEstate.longitude,
+    )
+    found: list[tuple[int, str, float | None, float | None]] = []
     for chunk in in_chunks(list(estate_ids)):
-        found.extend(db.scalars(select(HousingEstate).where(HousingEstate.id.in_(chunk))))
+        rows = db.execute(select(*columns).where(HousingEstate.id.in_(chunk)))
+        found.extend((row[0], row[1], row[2], row[3]) for row in rows)
     return found

@@ -37,6 +37,7 @@ def build(db: Session, city: City) -> None:
     _cases(db, city)
     _observations(db, city)
     add_risk_arrival(db, city, "neighbour", at=local(DAY, 9))  # from Wuhan: counted
+    add_risk_arrival(db, city, "neighbour", at=local(DAY, 15))  # again: counted once
     add_risk_arrival(db, city, "wang_father", at=local(DAY, 11), origin="110101")  # Beijing
     add_risk_arrival(db, city, "wang_child", at=local(DAY - timedelta(days=1), 9))  # yesterday
     _fever(db, city)

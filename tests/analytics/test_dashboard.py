@@ -3,8 +3,9 @@ for the city and for a subdivision, on SQLite and PostgreSQL; outside one's scop
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 from epicontrol.core.db import UTCDateTime
 from epicontrol.core.models import AuditEntry
 from epicontrol.divisions.models import Division
+from epicontrol.movements.models import Movement, RiskArea
+from epicontrol.places.models import Place
 from tests.analytics.dashboard_scenario import DAY, build
 from tests.factories import City
 from tests.tasks.monitoring_fixtures import local, login
@@ -237,3 +240,40 @@ def test_the_page_shows_tiles_charts_and_drill_down_links(
     assert "/static/vendor/plotly.min.js" in html and "cdn.plot.ly" not in html
     menu = client.get("/", headers=headers).text
     assert 'href="/dashboard"' in menu
+
+
+def test_a_risk_area_inside_the_city_flags_arrivals_by_their_previous_place(
+    client: TestClient, db: Session, city: City
+) -> None:
+    """With district d2 declared at risk, someone scanned in d2 and then entering m1 (no
+    origin) arrived in d1 from a risk area, but did not arrive in the city: they were in it."""
+    build(db, city)
+    db.add(RiskArea(region_code="410103", name="测试d2", starts_on=DAY, created_by="commander"))
+    market = Place(code="MKT-M3", name="测试菜场", kind="market", division_id=city.divisions["m3"])
+    db.add(market)
+    db.flush()
+    gate = db.scalars(select(Place.id).where(Place.code == "GATE-M1")).one()
+    for place, hour in ((market.id, 8), (gate, 12)):
+        at = local(DAY, hour)
+        db.add(
+            Movement(
+                client_uuid=str(uuid4()),
+                kind="scan",
+                direction="in",
+                resident_id=city.residents["m3_resident"],
+                place_id=place,
+                occurred_at=at,
+                day=at.astimezone(UTC).date(),
+            )
+        )
+    db.commit()
+
+    def arrivals(division: str) -> int:
+        params = {"division_id": city.divisions[division], "day": DAY.isoformat()}
+        data = _dashboard(client, "commander", **params)
+        return int(data["headlines"]["risk_area_arrivals"]["total"])
+
+    assert arrivals("city") == 1  # the neighbour from Wuhan only
+    assert arrivals("d1") == 2
+    assert arrivals("m1") == 2
+    assert arrivals("d2") == 0  # the market scan: an arrival, but from nowhere known at risk
