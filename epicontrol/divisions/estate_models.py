@@ -24,7 +24,8 @@ class HouseholdStatus(StrEnum):
 class EstateRegistration(Base):
     """One visit of a grid worker to a household: who was at home, whether anyone has fever or
     symptoms, whether anyone came from outside the city in the last 14 days. The household's
-    latest registration is its current one; earlier ones stay as its history."""
+    latest registration (the last stored: `registered_at` is the server's time of storing) is
+    its current one; earlier ones stay as its history."""
 
     __tablename__ = "estate_registrations"
     __table_args__ = (
