@@ -26,6 +26,7 @@ COLOURS = {
     "estate": "#b71c1c",
 }
 COLOUR_SCALE = "Reds"
+MAX_MAP_LABELS = 8
 # Strings shown to people, Chinese with English beside.
 LABELS = {
     "confirmed": "确诊 confirmed",
@@ -323,8 +324,9 @@ def _add_division_markers(
             "colorbar": {"title": {"text": LABELS["per_100k"], "side": "right"}, "len": 0.8},
         },
     )
-    # Names on a pale box: readable on the darkest fill as on the lightest.
-    for sub in located:
+    # Names on a pale box, readable on the darkest fill as on the lightest; beyond a few they
+    # would cover each other (a community's grids), and hovering names each one anyway.
+    for sub in located if len(located) <= MAX_MAP_LABELS else []:
         figure.add_annotation(
             x=sub.longitude,
             y=sub.latitude,
