@@ -66,4 +66,28 @@ def test_dashboard_renders_offline_and_drills_down(
     expect(page.locator(".js-plotly-plot")).to_have_count(CHARTS)
     page.locator("#breadcrumb a", has_text="测试city").click()
     expect(confirmed).to_have_text("3")
+
+    # The map drills down too: a click on district d1's marker opens d1's dashboard.
+    _click_map_marker(page, "测试d1")
+    expect(page.locator("#dashboard-title")).to_contain_text("测试d1")
+    expect(confirmed).to_have_text("2")
     assert outside == [], f"the page reached outside loopback: {outside}"
+
+
+def _click_map_marker(page: Page, name: str) -> None:
+    """Click the map's marker of the subdivision `name` where plotly draws it on screen."""
+    page.locator("#chart-map").scroll_into_view_if_needed()
+    box = page.evaluate(
+        """(name) => {
+          const chart = document.getElementById("chart-map");
+          const trace = chart._fullData.findIndex((t) => t.customdata && t.customdata.length);
+          const index = chart._fullData[trace].hovertext.findIndex((t) => t.startsWith(name));
+          const point = chart.querySelectorAll(".scatterlayer .trace")[trace]
+            .querySelectorAll(".point")[index];
+          const r = point.getBoundingClientRect();
+          return {x: r.x + r.width / 2, y: r.y + r.height / 2};
+        }""",
+        name,
+    )
+    page.mouse.move(box["x"], box["y"])
+    page.mouse.click(box["x"], box["y"])
