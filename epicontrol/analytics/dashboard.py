@@ -27,6 +27,7 @@ from epicontrol.analytics.schemas import (
 )
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
+from epicontrol.core.errors import InvalidInput
 from epicontrol.core.settings import Settings
 from epicontrol.divisions import service as divisions
 from epicontrol.divisions.models import Division
@@ -331,11 +332,14 @@ def for_principal(
     principal: Principal,
     division_id: int | None,
     day: date,
+    today: date,
     settings: Settings,
     purpose: str = "",
 ) -> DashboardData:
     """The dashboard of a division in the caller's subtree (their own division if none is
     named), with the breadcrumb from their scope down; the read is audited (aggregates only)."""
+    if day > today:
+        raise InvalidInput(f"day {day} is in the future (today is {today})")
     division = divisions.get_in_scope(
         db, principal=principal, division_id=division_id or principal.division_id
     )

@@ -44,11 +44,13 @@ def get_dashboard(
     day: Day = None,
 ) -> DashboardData:
     """The dashboard's figures for a division and day (aggregates only)."""
+    today = local_date(utcnow())
     return dashboard.for_principal(
         db,
         principal=principal,
         division_id=division_id,
-        day=day or local_date(utcnow()),
+        day=day or today,
+        today=today,
         settings=settings,
         purpose=purpose,
     )
@@ -64,15 +66,17 @@ def dashboard_page(
     day: Day = None,
 ) -> Response:
     """The command dashboard page of a division and day."""
+    today = local_date(utcnow())
     data = dashboard.for_principal(
         db,
         principal=principal,
         division_id=division_id,
-        day=day or local_date(utcnow()),
+        day=day or today,
+        today=today,
         settings=settings,
         purpose="dashboard page",
     )
-    context = {"data": data, "today": local_date(utcnow()), **_figures(db, data)}
+    context = {"data": data, "today": today, **_figures(db, data)}
     return render(request, "dashboard.html", context)
 
 

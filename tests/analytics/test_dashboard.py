@@ -215,6 +215,8 @@ def test_unknown_division_is_404_and_reads_are_audited(
 ) -> None:
     headers = login(client, "officer_m1")
     assert client.get("/api/dashboard?division_id=999999", headers=headers).status_code == 404
+    future = client.get("/api/dashboard?day=2999-01-01", headers=headers)
+    assert future.status_code == 422 and "in the future" in future.text
     own = client.get("/api/dashboard", headers=headers)
     assert own.status_code == 200 and own.json()["division_id"] == city.divisions["m1"]
     db.expire_all()
