@@ -100,6 +100,11 @@ SELECT coalesce(onset_date, sampling_date) AS day, class FROM classed
 WHERE class <> 'suspected' AND coalesce(onset_date, sampling_date) IS NOT NULL
 """
 
+UNDATED = """
+SELECT count(*) FROM classed
+WHERE class <> 'suspected' AND coalesce(onset_date, sampling_date) IS NULL
+"""
+
 PYRAMID = """
 SELECT greatest(least((year(CAST($day AS DATE)) - birth_year) // $band, $oldest), 0) AS band,
   count(*) FILTER (WHERE sex = 'M') AS male, count(*) FILTER (WHERE sex = 'F') AS female
@@ -162,9 +167,7 @@ def compute(
         start = _curve_start(con, day)
         by_report = _curve(con, BY_REPORT, start, day)
         by_onset = _curve(con, BY_ONSET, start, day)
-        undated = _scalar(con, "SELECT count(*) FROM classed WHERE class <> 'suspected'") - sum(
-            point.total for point in by_onset
-        )
+        undated = _scalar(con, UNDATED)
         pyramid = _pyramid(con, day)
         sexes = {str(sex): int(n) for sex, n in con.execute(SEXES).fetchall()}
         subdivisions = _subdivisions(con, db, division, day)
@@ -182,7 +185,7 @@ def compute(
         headlines=headlines,
         curve_by_report=by_report,
         curve_by_onset=by_onset,
-        undated_onsets=max(undated, 0),
+        undated_onsets=undated,
         rt=rt,
         serial_interval_mean_days=serial_interval_mean_days,
         serial_interval_sd_days=serial_interval_sd_days,

@@ -131,6 +131,8 @@ def _assert_headlines(data: dict[str, Any], expected: dict[str, Any]) -> None:
         assert tiles[key]["total"] == tiles[key]["new"] == expected[key], key
     assert tiles["recovered"] == expected["recovered"]
     assert sum(point["total"] for point in data["curve_by_report"]) == expected["infections"]
+    onsets = sum(point["total"] for point in data["curve_by_onset"])
+    assert onsets + data["undated_onsets"] == expected["infections"]
     assert sum(b["male"] + b["female"] for b in data["age_pyramid"]) == expected["infections"]
     assert sum(data["sex_split"].values()) == expected["infections"]
 
@@ -149,6 +151,13 @@ def test_dashboard_figures_equal_sql_counts_for_the_city_and_a_district(
     assert expected["confirmed"] == (3, 1) and expected["asymptomatic"] == (1, 1)
     assert expected["under_observation"] == (3, 2) and expected["fever_reports"] == 3
     assert expected["risk_area_arrivals"] == 1
+    by_onset = {point["day"]: point for point in data["curve_by_onset"] if point["total"]}
+    assert {day: (p["confirmed"], p["asymptomatic"]) for day, p in by_onset.items()} == {
+        str(DAY - timedelta(days=14)): (1, 0),  # the recovered case, by onset
+        str(DAY - timedelta(days=9)): (1, 0),
+        str(DAY - timedelta(days=3)): (1, 0),
+        str(DAY - timedelta(days=1)): (0, 1),  # the asymptomatic infection, by sampling
+    }
 
     subdivisions = {sub["name"]: sub for sub in data["subdivisions"]}
     assert sorted(subdivisions) == ["测试d1", "测试d2"]
