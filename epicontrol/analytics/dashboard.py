@@ -160,43 +160,47 @@ def compute(
     """The dashboard of `division`'s subtree for local `day` (aggregates only)."""
     import duckdb
 
+    from epicontrol.analytics import dashboard_trends as trends
+
     started = time.perf_counter()
     with duckdb.connect() as con:
         _load(con, db, division, day)
-        headlines = _headlines(con, day)
-        start = _curve_start(con, day)
-        by_report = _curve(con, BY_REPORT, start, day)
-        by_onset = _curve(con, BY_ONSET, start, day)
-        undated = _scalar(con, UNDATED)
-        pyramid = _pyramid(con, day)
-        sexes = {str(sex): int(n) for sex, n in con.execute(SEXES).fetchall()}
-        subdivisions = _subdivisions(con, db, division, day)
-        estate_counts = con.execute(ESTATES).fetchall()
-    from epicontrol.analytics import dashboard_trends as trends
-
+        counted = _aggregates(con, db, division, day)
     rt, growth, forecast = trends.analyse(
-        by_report, mean_days=serial_interval_mean_days, sd_days=serial_interval_sd_days
+        counted["curve_by_report"],
+        mean_days=serial_interval_mean_days,
+        sd_days=serial_interval_sd_days,
     )
     return DashboardData(
         division_id=division.id,
         division_name=division.name,
         division_level=division.level,
         day=day,
-        headlines=headlines,
-        curve_by_report=by_report,
-        curve_by_onset=by_onset,
-        undated_onsets=undated,
         rt=rt,
-        serial_interval_mean_days=serial_interval_mean_days,
-        serial_interval_sd_days=serial_interval_sd_days,
         growth=growth,
         forecast=forecast,
-        age_pyramid=pyramid,
-        sex_split=sexes,
-        subdivisions=subdivisions,
-        estates=_estates(db, estate_counts),
+        serial_interval_mean_days=serial_interval_mean_days,
+        serial_interval_sd_days=serial_interval_sd_days,
         compute_seconds=round(time.perf_counter() - started, 4),
+        **counted,
     )
+
+
+def _aggregates(
+    con: duckdb.DuckDBPyConnection, db: Session, division: Division, day: date
+) -> dict[str, Any]:
+    """Every figure DuckDB counts, by DashboardData field."""
+    start = _curve_start(con, day)
+    return {
+        "headlines": _headlines(con, day),
+        "curve_by_report": _curve(con, BY_REPORT, start, day),
+        "curve_by_onset": _curve(con, BY_ONSET, start, day),
+        "undated_onsets": _scalar(con, UNDATED),
+        "age_pyramid": _pyramid(con, day),
+        "sex_split": {str(sex): int(n) for sex, n in con.execute(SEXES).fetchall()},
+        "subdivisions": _subdivisions(con, db, division, day),
+        "estates": _estates(db, con.execute(ESTATES).fetchall()),
+    }
 
 
 def _load(con: duckdb.DuckDBPyConnection, db: Session, division: Division, day: date) -> None:
