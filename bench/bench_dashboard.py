@@ -11,7 +11,8 @@ the median and the maximum of those, and of each part of them: every store read 
 (analytics/dashboard_store.py) and the trend analysis, timed inside the same calls, the rest
 being DuckDB's aggregation and assembling; then the subdivision map
 (divisions.boundaries.children_feature_collection), the machine, its load and the store's
-row counts.
+row counts. `--risk-area CODE` adds a risk area for the run: with the code of one of the
+city's divisions, the arrivals need each entry's previous place.
 """
 
 from __future__ import annotations
@@ -184,6 +185,30 @@ def _print_parts(runs: list[tuple[dict[str, float], float, Any]]) -> None:
     )
 
 
+@contextmanager
+def _declared(factory: Any, code: str | None, day: date) -> Iterator[None]:
+    """A risk area with `code` active on `day` while the block runs (none without a code)."""
+    from sqlalchemy import delete
+
+    from epicontrol.movements.models import RiskArea
+
+    if code is None:
+        yield
+        return
+    with factory() as db:
+        area = RiskArea(region_code=code, name=f"bench {code}", starts_on=day, created_by="bench")
+        db.add(area)
+        db.commit()
+        area_id = area.id
+    print(f"risk area declared for this run: {code}")
+    try:
+        yield
+    finally:
+        with factory() as db:
+            db.execute(delete(RiskArea).where(RiskArea.id == area_id))
+            db.commit()
+
+
 def main() -> None:
     """Time compute for the city, a district and a community of the loaded store."""
     parser = argparse.ArgumentParser(
@@ -192,6 +217,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--day", type=date.fromisoformat, help="default: the city's last day")
+    parser.add_argument(
+        "--risk-area",
+        metavar="CODE",
+        help="also declare a risk area with this region or division code for the run (removed"
+        " after): with one of the city's own division codes, arrivals are found by each"
+        " entry's previous place",
+    )
     args = parser.parse_args()
 
     from epicontrol.core.db import build_engine, session_factory
@@ -205,8 +237,9 @@ def main() -> None:
     print("command: " + " ".join([".venv/bin/python", *sys.argv]))
     print(f"store: {args.database_url}: {counts}; dashboard day {day}")
     load_before = Path("/proc/loadavg").read_text().split()[:3]
-    for division_id in picked:
-        _bench_division(factory, division_id, day, args.repeats)
+    with _declared(factory, args.risk_area, day):
+        for division_id in picked:
+            _bench_division(factory, division_id, day, args.repeats)
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     print(f"load average before {' '.join(load_before)}, after {' '.join(load_after)}")
 
