@@ -71,6 +71,11 @@ def test_dashboard_renders_offline_and_drills_down(
     _click_map_marker(page, "测试d1")
     expect(page.locator("#dashboard-title")).to_contain_text("测试d1")
     expect(confirmed).to_have_text("2")
+
+    # The dashboard's briefing link opens the printable briefing of the division on view.
+    page.click("#briefing-link")
+    expect(page.locator("#briefing-division")).to_have_text("测试d1")
+    expect(page.locator("#briefing-day")).to_have_text(DAY.isoformat())
     assert outside == [], f"the page reached outside loopback: {outside}"
 
 
