@@ -4,8 +4,13 @@ import epicontrol.cases.linkage.models  # noqa: F401  (tables of the domains bel
 import epicontrol.divisions.boundary_models  # noqa: F401
 import epicontrol.divisions.estate_models  # noqa: F401
 import epicontrol.health_code.triggers  # noqa: F401  (keeps risk statuses current on commit)
+import epicontrol.portal.article_models  # noqa: F401
+import epicontrol.portal.consultation_models  # noqa: F401
+import epicontrol.portal.feed_models  # noqa: F401
+import epicontrol.portal.itinerary_models  # noqa: F401
 import epicontrol.reports.models  # noqa: F401
 import epicontrol.reports.monitoring_models  # noqa: F401
+import epicontrol.supplies.models  # noqa: F401
 import epicontrol.tasks.models  # noqa: F401
 import epicontrol.tasks.survey_models  # noqa: F401
 from epicontrol.cases.models import Case

@@ -61,6 +61,16 @@ class Permission(StrEnum):
     SURVEY_READ = "survey:read"  # a survey's results aggregated by division
     ESTATE_READ = "estate:read"  # housing estates with their households' health status
     ESTATE_REGISTER = "estate:register"  # register an estate's households (health registration)
+    FEED_IMPORT = "feed:import"  # import provincial and national figures for the public portal
+    ARTICLE_WRITE = "article:write"  # draft releases, rumor rebuttals and basic facts
+    ARTICLE_PUBLISH = "article:publish"  # review and publish (or withdraw) someone else's draft
+    ITINERARY_DRAFT = "itinerary:draft"  # turn a case investigation into an anonymised itinerary
+    ITINERARY_APPROVE = "itinerary:approve"  # approve an itinerary for publication, or withdraw it
+    CONSULT_BOOK = "consult:book"  # a resident books a free online consultation
+    CONSULT_MANAGE = "consult:manage"  # clinic staff see and handle consultation bookings
+    MASK_ORDER = "mask:order"  # a resident reserves masks for their household
+    MASK_MANAGE = "mask:manage"  # open a supply round, run its lottery
+    MASK_DISPENSE = "mask:dispense"  # hand out reserved masks at a pharmacy against a pickup code
 
 
 _STAFF_READERS = {
@@ -147,6 +157,21 @@ POLICY: dict[Permission, frozenset[Role]] = {
     ),
     Permission.ESTATE_READ: frozenset(_STAFF_READERS),
     Permission.ESTATE_REGISTER: frozenset({Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.ADMIN}),
+    Permission.FEED_IMPORT: frozenset({Role.COMMANDER, Role.ADMIN}),
+    Permission.ARTICLE_WRITE: frozenset(
+        {Role.COMMUNITY_OFFICER, Role.EPIDEMIOLOGIST, Role.COMMANDER, Role.ADMIN}
+    ),
+    Permission.ARTICLE_PUBLISH: frozenset({Role.COMMANDER, Role.ADMIN}),
+    Permission.ITINERARY_DRAFT: frozenset({Role.EPIDEMIOLOGIST, Role.ADMIN}),
+    Permission.ITINERARY_APPROVE: frozenset({Role.EPIDEMIOLOGIST, Role.COMMANDER, Role.ADMIN}),
+    Permission.CONSULT_BOOK: frozenset({Role.RESIDENT}),
+    Permission.CONSULT_MANAGE: frozenset({Role.CLINIC_STAFF, Role.ADMIN}),
+    Permission.MASK_ORDER: frozenset({Role.RESIDENT}),
+    Permission.MASK_MANAGE: frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN}),
+    # Pharmacy counters are staffed like checkpoints: an operator posted at the pharmacy's place.
+    Permission.MASK_DISPENSE: frozenset(
+        {Role.CHECKPOINT_OPERATOR, Role.CLINIC_STAFF, Role.COMMUNITY_OFFICER, Role.ADMIN}
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from epicontrol import __version__
 from epicontrol.core.db import engine_for, session_factory
+from epicontrol.core.i18n import LanguageMiddleware
 from epicontrol.core.settings import Settings, get_settings
 from epicontrol.web import errors
 from epicontrol.web.workers import start_workers, stop_workers
@@ -48,7 +49,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from epicontrol.people.routes import router as people_router
     from epicontrol.places.qr_routes import router as place_qr_router
     from epicontrol.places.routes import router as places_router
+    from epicontrol.portal.article_routes import router as portal_articles_router
+    from epicontrol.portal.clinic_routes import router as portal_clinics_router
+    from epicontrol.portal.itinerary_routes import router as portal_itineraries_router
+    from epicontrol.portal.qa_routes import router as portal_qa_router
+    from epicontrol.portal.situation_routes import router as portal_situation_router
     from epicontrol.reports.routes import router as reports_router
+    from epicontrol.supplies.routes import router as supplies_router
     from epicontrol.tasks.routes import router as tasks_router
     from epicontrol.tasks.survey_routes import router as surveys_router
     from epicontrol.tracing.routes import router as tracing_router
@@ -90,10 +97,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         estates_router,
         briefing_router,
         analytics_router,
+        portal_situation_router,
+        portal_clinics_router,
+        portal_itineraries_router,
+        portal_articles_router,
+        portal_qa_router,
+        supplies_router,
         plotly_static.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Each request's language (zh/en) for the translated pages (core/i18n.py); innermost, so
+    # that the scan and status fast paths below stay as they are.
+    app.add_middleware(LanguageMiddleware)
     # Single scans skip FastAPI's router: ~30% of their server CPU (bench/RESULTS.md).
     app.add_middleware(ScanFastPath)
     # A resident's own risk status from a per-process cache (health_code/fast_path.py).

@@ -1,0 +1,3 @@
+"""Fever-clinic opening hours and online consultation bookings (helper B)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Supplies: face-mask reservations within household quotas, lotteries and pharmacy pickup."""
