@@ -36,9 +36,15 @@ class Article(Base):
     """One article in Chinese and English; only `published` ones are public."""
 
     __tablename__ = "portal_articles"
-    __table_args__ = (Index("ix_portal_articles_kind_state", "kind", "state", "published_at"),)
+    __table_args__ = (
+        Index("ix_portal_articles_kind_state", "kind", "state", "published_at"),
+        Index("ix_portal_articles_slug", "slug", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A stable key for seeded content (articles_seed.json), which the Q&A held set refers to;
+    # None for articles officers write.
+    slug: Mapped[str | None] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), default=ArticleState.DRAFT.value)
     title_zh: Mapped[str] = mapped_column(String(300))

@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "portal_articles",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=80), nullable=True),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("title_zh", sa.String(length=300), nullable=False),
@@ -48,8 +49,10 @@ def upgrade() -> None:
         ["kind", "state", "published_at"],
         unique=False,
     )
+    op.create_index("ix_portal_articles_slug", "portal_articles", ["slug"], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_portal_articles_slug", table_name="portal_articles")
     op.drop_index("ix_portal_articles_kind_state", table_name="portal_articles")
     op.drop_table("portal_articles")
