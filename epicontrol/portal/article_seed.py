@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epicontrol.core.db import utcnow
 from epicontrol.core.models import User
 from epicontrol.core.policy import Role
 from epicontrol.portal.article_models import Article, ArticleKind, ArticleState
@@ -58,7 +57,7 @@ def _article(entry: dict[str, Any], author_id: int) -> Article:
         author_id=author_id,
         review_note=SEED_NOTE,
         created_at=published,
-        updated_at=utcnow(),
+        updated_at=published,
         submitted_at=published,
         published_at=published,
     )
