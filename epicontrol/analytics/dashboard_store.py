@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Executable, and_, func, or_, select
+from sqlalchemy import Executable, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import Case, CaseStatus, ClinicRegistration
@@ -166,7 +166,7 @@ def risk_area_arrivals(db: Session, division: Division, day: date) -> pa.Table:
     codes = _active_risk_codes(db, day)
     if not codes:
         divisions: list[int] = []
-    elif _covers_a_division(db, codes):
+    elif _covers_a_division_outside(db, codes, division):
         divisions = _arrivals_by_previous_place(db, division, day)
     else:
         divisions = _arrivals_by_origin(db, division, day, codes)
@@ -187,9 +187,14 @@ def _covered(column: Any, code: str) -> Any:
     return and_(column >= code, column < following, exact)
 
 
-def _covers_a_division(db: Session, codes: list[str]) -> bool:
-    query = select(Division.id).where(or_(*(_covered(Division.code, c) for c in codes))).limit(1)
-    return db.scalar(query) is not None
+def _covers_a_division_outside(db: Session, codes: list[str], division: Division) -> bool:
+    """Whether a risk area covers one of our divisions outside `division`'s subtree. Only then
+    can a previous place flag an entry: arrivals_subquery counts a previous place only when it
+    lies outside the subtree, so a risk area inside the viewed area (a district of the city a
+    commander watches) leaves only origins to flag entries."""
+    covered = or_(*(_covered(Division.code, c) for c in codes))
+    outside = not_(Division.path.startswith(division.path, autoescape=True))
+    return db.scalar(select(Division.id).where(covered, outside).limit(1)) is not None
 
 
 def _arrivals_by_previous_place(db: Session, division: Division, day: date) -> list[int]:
