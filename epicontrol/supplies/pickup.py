@@ -89,7 +89,7 @@ def _try(db: Session, *, principal: Principal, code: str, place: Place, now: dat
             .join(MaskRound, MaskRound.id == MaskReservation.round_id)
             .where(MaskReservation.pickup_code == code)
             .order_by(MaskRound.pickup_ends_at.desc())
-        ).tuples()
+        )
     )
     if len(code) != codes.LENGTH or not candidates:
         return PickupOut(

@@ -200,7 +200,7 @@ def household_reservations(
         .where(MaskReservation.household_id == principal.household_id)
         .order_by(MaskReservation.id.desc())
         .limit(50)
-    ).tuples()
+    )
     found = list(rows)
     audit.record(
         db,
@@ -238,7 +238,7 @@ def round_pharmacies(db: Session, round_id: int) -> list[PharmacyOut]:
 def _places(db: Session, ids: set[int]) -> dict[int, PharmacyOut]:
     rows = db.execute(
         select(Place.id, Place.code, Place.name, Place.address).where(Place.id.in_(ids))
-    ).tuples()
+    )
     return {pid: PharmacyOut(id=pid, code=c, name=n, address=a) for pid, c, n, a in rows}
 
 

@@ -132,7 +132,7 @@ def describe(db: Session, rounds: Sequence[MaskRound]) -> list[RoundOut]:
             select(Division.id, Division.name).where(
                 Division.id.in_({r.division_id for r in rounds})
             )
-        ).tuples()
+        ).all()
     )
     counts = _counts(db, ids)
     return [
@@ -168,7 +168,7 @@ def pharmacies_of(db: Session, round_ids: Sequence[int]) -> dict[int, list[Pharm
         .join(Place, Place.id == RoundPharmacy.place_id)
         .where(RoundPharmacy.round_id.in_(round_ids))
         .order_by(Place.name, Place.id)
-    ).tuples()
+    )
     found: dict[int, list[PharmacyOut]] = {}
     for round_id, place_id, code, name, address in rows:
         found.setdefault(round_id, []).append(
@@ -190,7 +190,7 @@ def _counts(db: Session, round_ids: Sequence[int]) -> dict[int, tuple[int, int, 
         )
         .where(MaskReservation.round_id.in_(round_ids))
         .group_by(MaskReservation.round_id)
-    ).tuples()
+    )
     return {rid: (int(n), int(c or 0), int(k or 0)) for rid, n, c, k in rows}
 
 
@@ -217,7 +217,7 @@ def draw_lottery(db: Session, *, principal: Principal, round_id: int, now: datet
                 MaskReservation.round_id == round_id,
                 MaskReservation.status == ReservationStatus.APPLIED.value,
             )
-        ).tuples()
+        )
     ]
     seed = lottery.seed_for(round_.id, round_.closes_at, [a.id for a in applications])
     drawn = lottery.draw(seed, applications, round_.supply)
@@ -276,7 +276,7 @@ def draw_record(db: Session, *, round_id: int) -> DrawOut:
         select(MaskReservation.id, MaskReservation.masks, MaskReservation.status).where(
             MaskReservation.round_id == round_id
         )
-    ).tuples()
+    )
     masks: dict[int, int] = {}
     won: list[int] = []
     for rid, count, status in rows:
