@@ -98,7 +98,8 @@ def _usernames(db: Session, rows: Sequence[CaseItinerary]) -> dict[int, str]:
     }
     if not ids:
         return {}
-    return dict(db.execute(select(User.id, User.username).where(User.id.in_(ids))).tuples())
+    query = select(User.id, User.username).where(User.id.in_(ids))
+    return {user_id: name for user_id, name in db.execute(query)}
 
 
 def _staff_out(
@@ -139,7 +140,7 @@ def _case_numbers(db: Session, case_ids: set[int]) -> dict[int, str]:
     if not case_ids:
         return {}
     query = select(Case.id, Case.case_number).where(Case.id.in_(case_ids))
-    return dict(db.execute(query).tuples())
+    return {case_id: number for case_id, number in db.execute(query)}
 
 
 def staff_list(db: Session, *, principal: Principal, limit: int = 200) -> list[StaffItineraryOut]:
@@ -196,4 +197,4 @@ def draftable_cases(db: Session, *, principal: Principal, limit: int = 50) -> li
         .order_by(Case.report_date.desc(), Case.id.desc())
         .limit(limit)
     )
-    return [(case_id, number) for case_id, number in db.execute(query).tuples()]
+    return [(case_id, number) for case_id, number in db.execute(query)]
