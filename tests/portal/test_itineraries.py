@@ -336,3 +336,35 @@ def test_staff_pages_draft_and_approve_through_forms(
         ).status_code
         == 303
     )
+
+
+def test_seed_demo_publishes_itineraries_from_recorded_stays(db: Session, city: City) -> None:
+    from epicontrol.portal import crossed_paths, itineraries_demo
+    from epicontrol.tracing.rules import DEFAULT_RULES
+    from tests.tracing.store_scenario import add_stay
+
+    places = add_places(db, city)
+    now = utcnow()
+    today = now.astimezone(CHINA).date()
+    data = CaseIn(
+        resident_id=city.residents["wang_father"],
+        status=CaseStatus.CONFIRMED,
+        onset_date=today,
+        report_date=today,
+    )
+    cases.create(db, principal=principal(db, "epidemiologist"), data=data, now=now)
+    add_stay(
+        db, city.residents["wang_father"], places["market"], local(2, "10:05"), local(2, "10:40")
+    )
+    add_stay(
+        db, city.residents["wang_father"], places["office"], local(2, "11:00"), local(2, "17:00")
+    )
+    db.commit()
+    itineraries_demo.seed_demo(db, now=now)
+    itineraries_demo.seed_demo(db, now=now)  # again: nothing more
+    db.commit()
+    [published] = db.scalars(select(CaseItinerary)).all()
+    assert (published.state, published.public_number) == ("published", 1)
+    zhang = principal(db, "resident_zhang")  # the first resident login who is not a case
+    result = crossed_paths.check(db, principal=zhang, now=now, rules=DEFAULT_RULES)
+    assert [m.place_name for m in result.matches] == ["惠民超市"]
