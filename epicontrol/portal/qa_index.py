@@ -26,15 +26,17 @@ TITLE_WEIGHT = 1.5
 # extra terms (qa_text.tokens_zh), which most articles share, hence a different scale.
 # Calibrated on the dev half of tests/portal/data/qa_heldout.json (bench/bench_qa.py --sweep).
 MIN_COVERAGE = {"zh": 0.3, "en": 0.3}
-# ... and a question must share at least this much idf with the article in absolute terms, so
-# that a one-word question on a term that every article uses gets no arbitrary pick.
-MIN_MATCHED_IDF = 1.0
+# ... and what the question shares with the article must weigh at least a quarter of one term
+# found in no article (the largest idf there is), so that a one-word question on a term most
+# articles use ("covid") gets no arbitrary pick. Relative, because idf shrinks with the corpus:
+# with one published article, every term in it has idf 0.29 and an unknown one 1.39.
+MIN_MATCHED_SHARE = 0.25
 # An unknown English word one edit away from an indexed word with the same first letter is read
 # as that word (users type "vacine", "symptons"); two edits from eight letters on. Wider rules
 # turned "dinner" into "finger" and "again" into "pain".
 TYPO_MIN_LENGTH = 5
 TYPO_TWO_EDITS_LENGTH = 8
-# The answer passage: the best sentence, with the next one added while it stays short.
+# The answer passage: the best sentence, with the next ones of its paragraph while it is short.
 PASSAGE_MIN_CHARS = {"zh": 30, "en": 90}
 
 
@@ -129,25 +131,31 @@ class LanguageIndex:
             score=score,
             coverage=coverage,
             passage=self.passage(document, terms),
-            is_answer=coverage >= MIN_COVERAGE[self.language] and matched >= MIN_MATCHED_IDF,
+            is_answer=coverage >= MIN_COVERAGE[self.language]
+            and matched >= MIN_MATCHED_SHARE * unknown_idf,
         )
 
     def passage(self, document: Document, terms: list[str]) -> str:
         """The sentence of the body sharing most idf with the question (the first on a tie),
-        followed by the next ones while the passage is short."""
-        parts = sentences(document.body, self.language)
+        followed by the next ones of its paragraph while the passage is short."""
+        parts = [
+            (number, sentence)
+            for number, paragraph in enumerate(document.body.split("\n\n"))
+            for sentence in sentences(paragraph, self.language)
+        ]
         if not parts:
             return document.body.strip()
         wanted = set(terms)
         weights = [
-            sum(self._idf.get(t, 0.0) for t in set(tokens(part, self.language)) & wanted)
-            for part in parts
+            sum(self._idf.get(t, 0.0) for t in set(tokens(text, self.language)) & wanted)
+            for _number, text in parts
         ]
         best = max(range(len(parts)), key=lambda i: (weights[i], -i))
-        chosen = [parts[best]]
+        paragraph = parts[best][0]
+        chosen = [parts[best][1]]
         glue = "" if self.language == "zh" else " "
-        for following in parts[best + 1 :]:
-            if len(glue.join(chosen)) >= PASSAGE_MIN_CHARS[self.language]:
+        for number, following in parts[best + 1 :]:
+            if number != paragraph or len(glue.join(chosen)) >= PASSAGE_MIN_CHARS[self.language]:
                 break
             chosen.append(following)
         return glue.join(chosen)
