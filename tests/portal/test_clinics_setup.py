@@ -4,7 +4,7 @@ import it)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from epicontrol.cases.models import Case, ClinicRegistration, RegistrationStatus
 from epicontrol.divisions.models import HousingEstate
 from epicontrol.people.models import Household
 from epicontrol.places.models import Place, PlaceKind
+from epicontrol.portal.consultation_models import ClinicOpeningHours, ClinicProfile
 from tests.factories import City
 
 # code, name, division, latitude, longitude (around Zhengzhou, the test city's 4101 code)
@@ -24,9 +25,10 @@ CLINICS = (
 UNLOCATED = ("FC-NOWHERE", "无坐标发热门诊", "m2")
 
 
-def add_clinics(db: Session, city: City) -> dict[str, int]:
+def add_clinics(db: Session, city: City, *, with_hours: bool = False) -> dict[str, int]:
     """The three located fever clinics, one without coordinates, and a plain clinic (not a fever
-    clinic, never listed); returns place ids by code."""
+    clinic, never listed); returns place ids by code. `with_hours`: FC-WEST is open 24 hours,
+    FC-EAST on weekdays 08:00-22:00."""
     ids: dict[str, int] = {}
     for code, name, division, lat, lon in CLINICS:
         place = Place(
@@ -61,6 +63,19 @@ def add_clinics(db: Session, city: City) -> dict[str, int]:
     )
     db.flush()
     ids[code] = place.id
+    if with_hours:
+        db.add(
+            ClinicProfile(
+                place_id=ids["FC-WEST"], phone="0371-66660000", is_open_24h=True, updated_by="t"
+            )
+        )
+        db.add(ClinicProfile(place_id=ids["FC-EAST"], phone="0371-88880000", updated_by="t"))
+        for weekday in range(5):
+            db.add(
+                ClinicOpeningHours(
+                    place_id=ids["FC-EAST"], weekday=weekday, opens_at=time(8), closes_at=time(22)
+                )
+            )
     db.commit()
     return ids
 
