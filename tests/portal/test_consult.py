@@ -198,3 +198,34 @@ def test_concurrent_bookings_never_overfill_a_slot(db_url: str, db: Session, cit
     assert _race(db_url, [late] * 4, _tomorrow_at(16)) == ["booked"] + ["holds one"] * 3
     mine = db.scalars(select(Consultation).where(Consultation.resident_id == late.resident_id))
     assert len(mine.all()) == 1
+
+
+def test_booking_and_staff_pages(client: TestClient, db: Session, city: City) -> None:
+    anonymous = client.get(
+        "/public/consult", headers={"accept": "text/html"}, follow_redirects=False
+    )
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login?next=")
+    wang = login(client, "resident_wang")
+    day = _tomorrow_at(0).date().isoformat()
+    page = client.get(f"/public/consult?day={day}&symptoms=咳嗽&lang=zh", headers=wang)
+    assert "免费在线问诊" in page.text and ">咳嗽</textarea>" in page.text
+    slot = _tomorrow_at(10, 30).isoformat()
+    booked = client.post(
+        "/public/consult/book",
+        data={"slot_at": slot, "symptoms_summary": "咳嗽"},
+        headers=wang,
+        follow_redirects=False,
+    )
+    assert booked.status_code == 303 and f"day={day}&booked=" in booked.headers["location"]
+    twice = client.post("/public/consult/book?lang=en", data={"slot_at": slot}, headers=wang)
+    assert twice.status_code == 409 and "already have a booked consultation" in twice.text
+    nothing = client.post("/public/consult/book?lang=en", data={}, headers=wang)
+    assert nothing.status_code == 422 and "choose a time slot" in nothing.text
+    staff = login(client, "clinic_s1")
+    listing = client.get(f"/public/consult/manage?day={day}&lang=en", headers=staff)
+    assert "Online consultations of" in listing.text and "咳嗽" in listing.text
+    booking_id = db.scalar(select(Consultation.id))
+    done = client.post(f"/public/consult/{booking_id}/done", headers=staff, follow_redirects=False)
+    assert done.status_code == 303
+    listing = client.get(f"/public/consult/manage?day={day}&lang=zh", headers=staff)
+    assert "已完成" in listing.text and "标记为已完成" not in listing.text
