@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core.models import User
 from epicontrol.portal.article_models import Article, ArticleKind, ArticleState
-from epicontrol.portal.article_seed import seed_articles, seed_entries
+from epicontrol.portal.article_seed import seed_articles, seed_demo, seed_entries
 from epicontrol.portal.articles import published_articles
 from tests.factories import City
 
@@ -134,9 +134,11 @@ def test_the_seed_holds_every_kind_in_both_languages_once(db: Session, city: Cit
         if entry["kind"] == "fact":  # each fact answers one clear question
             assert entry["title_zh"].endswith("？") and entry["title_en"].endswith("?")
 
-    assert seed_articles(db, _author(db)) == len(entries)
+    seed_demo(db)  # in the name of the demo's commander
     assert seed_articles(db, _author(db)) == 0  # again: nothing doubled
     db.commit()
     stored = published_articles(db)
     assert len(stored) == len(entries)
     assert {a.slug for a in stored} == {e["slug"] for e in entries}
+    commander = db.scalar(select(User.id).where(User.username == "commander"))
+    assert {a.author_id for a in stored} == {commander}
