@@ -182,3 +182,20 @@ def test_queue_estimate_is_todays_waiting_patients_times_minutes(
             assert clinic["queue_minutes"] == expected[clinic["code"]] * clinics.MINUTES_PER_PATIENT
     page = client.get("/public/clinics?lang=en")
     assert f"Waiting: 3, about {3 * clinics.MINUTES_PER_PATIENT} min" in page.text
+
+
+def test_demo_seed_gives_every_clinic_hours_once(db: Session, city: City) -> None:
+    from epicontrol.portal.clinics_demo import seed_demo
+
+    ids = add_clinics(db, city)
+    seed_demo(db)
+    db.commit()
+    profiles = {p.place_id: p for p in db.scalars(select(ClinicProfile))}
+    assert set(profiles) == {ids[code] for code in ("FC-EAST", "FC-WEST", "FC-NORTH", "FC-NOWHERE")}
+    hours = db.scalar(select(func.count()).select_from(ClinicOpeningHours))
+    assert hours == 7 * sum(1 for p in profiles.values() if not p.is_open_24h)
+    phones = {p.place_id: p.phone for p in profiles.values()}
+    seed_demo(db)  # a second run leaves the clinics as they are
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(ClinicOpeningHours)) == hours
+    assert {p.place_id: p.phone for p in db.scalars(select(ClinicProfile))} == phones
