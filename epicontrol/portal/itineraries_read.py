@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Exists, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import TRACED_STATUSES, Case
@@ -47,7 +47,7 @@ def _stops(db: Session, itinerary_ids: Sequence[int]) -> dict[int, list[Itinerar
     return found
 
 
-def _place_filter(place: str) -> object:
+def _place_filter(place: str) -> Exists:
     pattern = f"%{place.strip().casefold()}%"
     return exists().where(
         ItineraryStop.itinerary_id == CaseItinerary.id,
@@ -64,7 +64,7 @@ def public_page(
     """Published itineraries, newest publication first, optionally those naming a place."""
     query = select(CaseItinerary).where(CaseItinerary.state == ItineraryState.PUBLISHED.value)
     if place.strip():
-        query = query.where(_place_filter(place))  # type: ignore[arg-type]
+        query = query.where(_place_filter(place))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(
         db.scalars(

@@ -307,6 +307,14 @@ def test_drafting_refuses_unconfirmed_or_out_of_scope_cases(
         == 403
     )
     assert db.scalar(select(CaseItinerary.id)) is None
+    # A case without a travel history drafts to no stop: nothing to publish.
+    empty = client.post("/api/itineraries", json={"case_id": far}, headers=login(client, "admin"))
+    assert empty.status_code == 201 and empty.json()["stops"] == []
+    refused = client.post(
+        f"/api/itineraries/{empty.json()['id']}/approve", headers=login(client, "commander")
+    )
+    assert refused.status_code == 422 and "nothing to publish" in refused.json()["detail"]
+    assert db.scalar(select(CaseItinerary.state)) == "draft"
 
 
 def test_staff_pages_draft_and_approve_through_forms(
