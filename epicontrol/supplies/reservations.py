@@ -217,6 +217,13 @@ def household_reservations(
     ]
 
 
+def reservation_out(db: Session, reservation: MaskReservation) -> ReservationOut:
+    """One reservation as the API shows it (the answer to the order that made it)."""
+    round_ = db.get(MaskRound, reservation.round_id)
+    assert round_ is not None  # the foreign key guarantees it
+    return _out(reservation, round_, _places(db, {reservation.place_id})[reservation.place_id])
+
+
 def own_pickup_code(db: Session, *, principal: Principal, reservation_id: int) -> str:
     """The pickup code of one of the caller's household's reservations, or 404."""
     code = db.scalar(

@@ -66,7 +66,7 @@ def test_household_reserves_once_within_its_quota(
         .select_from(AuditEntry)
         .where(AuditEntry.entity == "mask_reservation", AuditEntry.action == "read")
     )
-    assert reads and reads >= 3
+    assert reads == 2  # the two households' lists
 
 
 def test_order_outside_window_division_or_pharmacy_is_refused(
