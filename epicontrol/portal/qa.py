@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from epicontrol.core.errors import InvalidInput
 from epicontrol.core.i18n import LANGUAGES
 from epicontrol.core.i18n import gettext as _
+from epicontrol.core.local_time import local_date
 from epicontrol.portal.article_models import Article, ArticleState
 from epicontrol.portal.articles import published_articles
 from epicontrol.portal.qa_index import Document, Hit, LanguageIndex
@@ -32,6 +33,11 @@ class Citation:
     kind: str
     source: str
     published_at: datetime | None
+
+    @property
+    def published_on(self) -> date | None:
+        """The China date of publication, as the article pages show it."""
+        return local_date(self.published_at) if self.published_at else None
 
     @property
     def url(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -17,6 +17,7 @@ class CitationOut(BaseModel):
     kind: str
     source: str
     published_at: datetime | None
+    published_on: date | None
     url: str
 
     @classmethod
@@ -28,6 +29,7 @@ class CitationOut(BaseModel):
             kind=citation.kind,
             source=citation.source,
             published_at=citation.published_at,
+            published_on=citation.published_on,
             url=citation.url,
         )
 

@@ -84,7 +84,7 @@ def test_answers_cite_the_right_article_and_off_topic_gets_no_good_answer(
     assert en["citation"]["url"] == f"/public/articles/{incubation}"
     assert en["citation"]["kind"] == "fact"
     assert en["citation"]["source"] == "国家卫生健康委员会 NHC"
-    assert en["citation"]["published_at"]
+    assert en["citation"]["published_at"] and en["citation"]["published_on"]
     assert en["citation"]["title"] == INCUBATION["title_en"]
     # The passage is the answering sentence(s), not the whole body.
     assert "1 to 14 days" in en["answer"] and "quarantine" not in en["answer"]
