@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from epicontrol.core import audit
@@ -106,7 +107,7 @@ def submit(db: Session, *, principal: Principal, article_id: int, now: datetime)
     """The author hands a draft to review."""
     article = get(db, article_id=article_id)
     _require_author(principal, article, "submit")
-    _step(article, "submit", now)
+    _step(db, article, "submit", now)
     article.submitted_at = now
     _audit(db, principal, article, "submit")
     return article
@@ -118,7 +119,7 @@ def publish(
     """A reviewer other than the author puts the article on the public site."""
     article = get(db, article_id=article_id)
     _require_other_reviewer(principal, article, "publish")
-    _step(article, "publish", now)
+    _step(db, article, "publish", now)
     article.reviewer_id = principal.user_id
     article.review_note = note
     article.published_at = now
@@ -132,7 +133,7 @@ def send_back(
     """A reviewer other than the author returns the article to draft with what to change."""
     article = get(db, article_id=article_id)
     _require_other_reviewer(principal, article, "send back")
-    _step(article, "send_back", now)
+    _step(db, article, "send_back", now)
     article.reviewer_id = principal.user_id
     article.review_note = note
     _audit(db, principal, article, "send_back", {"note": note})
@@ -144,7 +145,7 @@ def withdraw(
 ) -> Article:
     """Take a published article off the public site (and the Q&A), saying why."""
     article = get(db, article_id=article_id)
-    _step(article, "withdraw", now)
+    _step(db, article, "withdraw", now)
     article.reviewer_id = principal.user_id
     article.review_note = note
     _audit(db, principal, article, "withdraw", {"note": note})
@@ -180,15 +181,24 @@ def _fields(data: ArticleIn) -> dict[str, Any]:
     }
 
 
-def _step(article: Article, step: str, now: datetime) -> None:
+def _step(db: Session, article: Article, step: str, now: datetime) -> None:
+    """Move the article on, only from the state the step starts from.
+
+    A compare-and-set UPDATE rather than a check then a write: of two reviewers pressing
+    publish at once, the second finds the state changed and gets the 409.
+    """
     start, end = STEPS[step]
-    if article.state != start.value:
+    moved = db.execute(
+        sql_update(Article)
+        .where(Article.id == article.id, Article.state == start.value)
+        .values(state=end.value, updated_at=now)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        db.refresh(article)
         raise Conflict(
             f"article {article.id} is {STATE_WORDS[article.state]}: it can be {STEP_WORDS[step]}"
             f" only when {STATE_WORDS[start.value]}"
         )
-    article.state = end.value
-    article.updated_at = now
 
 
 def _require_author(principal: Principal, article: Article, verb: str) -> None:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epicontrol.core import audit
 from epicontrol.core.auth import issue_token
+from epicontrol.core.db import engine_for, session_factory, utcnow
+from epicontrol.core.deps import load_principal
+from epicontrol.core.errors import Conflict
 from epicontrol.core.models import User
+from epicontrol.portal import article_workflow as workflow
 from epicontrol.portal.article_models import Article, ArticleKind
+from epicontrol.portal.article_schemas import ArticleIn
 from epicontrol.portal.articles import published_articles
 from tests.factories import TEST_SECRET, City
 
@@ -203,3 +209,34 @@ def test_steps_out_of_order_and_bad_drafts_are_refused_and_change_nothing(
         "article:submit",
         "article:publish",
     ]
+
+
+def test_of_two_reviewers_publishing_at_once_the_second_gets_409(
+    db_url: str, db: Session, city: City
+) -> None:
+    """The reviewers' requests overlap: both read the article in review, one publishes first."""
+    officer, commander, admin = (
+        load_principal(db, _user_id(db, name)) for name in ("officer_m1", "commander", "admin")
+    )
+    assert officer is not None and commander is not None and admin is not None
+    draft = workflow.create(
+        db, principal=officer, data=ArticleIn.model_validate(GARLIC), now=utcnow()
+    )
+    workflow.submit(db, principal=officer, article_id=draft.id, now=utcnow())
+    db.commit()
+
+    sessions = session_factory(engine_for(db_url))
+    with sessions() as first, sessions() as second:
+        read_by_first = workflow.get(first, article_id=draft.id)
+        assert read_by_first.state == "in_review"
+        workflow.publish(second, principal=admin, article_id=draft.id, note="", now=utcnow())
+        second.commit()
+        with pytest.raises(Conflict, match="is published: it can be published only when"):
+            workflow.publish(first, principal=commander, article_id=draft.id, note="", now=utcnow())
+        first.rollback()
+
+    db.expire_all()
+    stored = db.get(Article, draft.id)
+    assert stored is not None and stored.reviewer_id == admin.user_id
+    assert [t[:2] for t in _trail(db, draft.id)][-1] == ("article:publish", "admin")
+    assert [t[0] for t in _trail(db, draft.id)].count("article:publish") == 1
