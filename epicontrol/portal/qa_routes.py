@@ -22,8 +22,9 @@ router = APIRouter()
 # Where to look when there is no good answer: the article lists and the health hotline.
 SEE_INSTEAD = ["/public/facts", "/public/rumors", "/public/releases", f"tel:{HEALTH_HOTLINE}"]
 # Answers change only when an article is published or withdrawn: a minute of caching lets a
-# rush of the same question be served by caches in front of us.
-PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}
+# rush of the same question be served by caches in front of us. Without ?lang= the language
+# comes from the cookie or the browser, so a shared cache must keep the languages apart.
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"}
 # Limits checked by FastAPI before the service (which checks the stripped text again).
 Question = Annotated[str, Query(max_length=qa.MAX_QUESTION_CHARS * 2)]
 Language = Annotated[str | None, Query(pattern="^(zh|en)$")]

@@ -17,13 +17,49 @@ _EN_STOP_TEXT = """a about after all also am an and any are as at be been before
 could did do does doing for from get got had has have having he her here him his how i i'm if in
 into is it its me my no not of on or our out please should so some tell than that the their them
 then there these they this those to too under up us was we were what when where whether which
-while who whom why will with would you your yours"""
+while who whom why will with would you your yours again now really still just ever even much
+many someone anyone something anything thing things way okay ok true"""
 _ZH_STOP_TEXT = """的 了 吗 呢 吧 啊 呀 么 是 在 和 与 及 或 就 都 也 还 又 很
 有 没 没有 要 会 能 可以 可 应该 需要 需 该 得 地 着 过 把 被 给 对 从 向 到 为
 为了 以 于 之 其 这 那 这个 那个 这些 那些
 哪 哪些 哪里 哪儿 什么 怎么 怎么办 怎样 如何 怎么样 为什么 多少 几 谁 请问 请 我 我们 你 你们
 他 她 它 他们 自己 大家 如果 是否 是不是 不是 一个 一下 一些 现在 真的 真 听说 网上 说 问"""
 EN_STOP_WORDS = frozenset(_EN_STOP_TEXT.split())
+# Everyday words residents use for what the articles name otherwise (British/American, plain
+# and official words), read as the articles' word in questions and articles alike. A general
+# list, not one per question: each entry names a thing the articles are about.
+EN_SYNONYMS = {
+    "subway": "metro",
+    "underground": "metro",
+    "tube": "metro",
+    "transmit": "spread",
+    "transmitted": "spread",
+    "transmission": "spread",
+    "contagious": "spread",
+    "groceries": "food",
+    "grocery": "food",
+    "shower": "bath",
+    "jab": "vaccine",
+    "shot": "vaccine",
+    "immunization": "vaccine",
+    "kids": "children",
+    "kid": "children",
+    "pupils": "students",
+    "workplace": "work",
+    "job": "work",
+    "cost": "pay",
+    "costs": "pay",
+    "bill": "pay",
+    "fee": "pay",
+    "sanitiser": "sanitizer",
+    "disinfectant": "disinfect",
+    "meters": "metre",
+    "meter": "metre",
+    "apartment": "home",
+    "flat": "home",
+    "house": "home",
+    "corona": "coronavirus",
+}
 ZH_STOP_WORDS = frozenset(_ZH_STOP_TEXT.split())
 _EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -85,9 +121,9 @@ def stem(word: str) -> str:
 
 
 def tokens_en(text: str) -> list[str]:
-    """Lower-cased, stemmed English words without stop words."""
+    """Lower-cased, stemmed English words without stop words, synonyms read as one."""
     words = _EN_WORD.findall(text.lower())
-    return [stem(word) for word in words if word not in EN_STOP_WORDS]
+    return [stem(EN_SYNONYMS.get(word, word)) for word in words if word not in EN_STOP_WORDS]
 
 
 def tokens_zh(text: str) -> list[str]:

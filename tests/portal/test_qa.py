@@ -111,6 +111,7 @@ def test_answers_cite_the_right_article_and_off_topic_gets_no_good_answer(
     assert 'id="qa-answer"' not in blank.text and 'id="qa-none"' not in blank.text
     page = client.get("/public/qa", params={"q": "does garlic prevent infection", "lang": "en"})
     assert page.status_code == 200 and page.headers["cache-control"] == "public, max-age=60"
+    assert page.headers["vary"] == "Accept-Language, Cookie"
     assert f'href="/public/articles/{garlic}"' in page.text
     assert GARLIC["title_en"] in page.text and "Rumor rebuttal" in page.text
     none = client.get("/public/qa", params={"q": "火锅店推荐", "lang": "zh"})

@@ -42,6 +42,9 @@ def test_qa_on_a_phone_in_chinese_and_english(
     page = phone
     page.goto(f"{live_server}/public/qa?lang=zh")
     expect(page.locator("#qa-title")).to_have_text("智能问答")
+    page.locator("#qa-examples a").first.click()  # a suggested question asks itself
+    expect(page.locator("#qa-source-link")).to_have_text("新冠肺炎的潜伏期有多长？")
+    expect(page.locator("#qa-examples")).to_have_count(0)
     _ask(page, "多吃大蒜能防新冠吗")
     expect(page.locator("#qa-source-link")).to_have_text(GARLIC_ZH)
     expect(page.locator("#qa-citation .qa-kind")).to_have_text("辟谣")
