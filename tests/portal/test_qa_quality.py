@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from epicontrol.portal.article_seed import seed_entries
+from epicontrol.portal.qa import build_index
 from epicontrol.portal.qa_eval import Report, evaluate, load_held_set, seed_corpus
 from epicontrol.portal.qa_text import sentences, stem, tokens_en, tokens_zh
 
@@ -68,3 +69,16 @@ def test_chinese_tokens_are_words_and_their_characters() -> None:
 def test_sentences_split_at_sentence_ends_in_each_language() -> None:
     assert sentences("第一句。第二句！第三句", "zh") == ["第一句。", "第二句！", "第三句"]
     assert sentences("One. Two? Three", "en") == ["One.", "Two?", "Three"]
+
+
+def test_questions_without_substance_get_no_answer() -> None:
+    corpus, _slugs = seed_corpus()
+    for question, language in (
+        ("what is it?", "en"),  # stop words only
+        ("people", "en"),  # a word most articles use: no arbitrary pick
+        ("这是什么？", "zh"),
+    ):
+        hits = corpus.indexes[language].search(question, limit=1)
+        assert not hits or not hits[0].is_answer, question
+    empty = build_index([])
+    assert empty.indexes["en"].search("garlic", limit=1) == []
