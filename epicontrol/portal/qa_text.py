@@ -23,7 +23,8 @@ _ZH_STOP_TEXT = """的 了 吗 呢 吧 啊 呀 么 是 在 和 与 及 或 就 �
 有 没 没有 要 会 能 可以 可 应该 需要 需 该 得 地 着 过 把 被 给 对 从 向 到 为
 为了 以 于 之 其 这 那 这个 那个 这些 那些
 哪 哪些 哪里 哪儿 什么 怎么 怎么办 怎样 如何 怎么样 为什么 多少 几 谁 请问 请 我 我们 你 你们
-他 她 它 他们 自己 大家 如果 是否 是不是 不是 一个 一下 一些 现在 真的 真 听说 网上 说 问"""
+他 她 它 他们 自己 大家 如果 是否 是不是 不是 一个 一下 一些 现在 真的 真 听说 网上 说 问
+这是 那是 就是 还是 可是 但是 但 而 而且 因为 所以"""
 EN_STOP_WORDS = frozenset(_EN_STOP_TEXT.split())
 # Everyday words residents use for what the articles name otherwise (British/American, plain
 # and official words), read as the articles' word in questions and articles alike. A general
