@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-import segno
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -45,11 +44,6 @@ def local(moment: datetime | None) -> str:
     return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def qr_inline(code: str) -> str:
-    """A pickup code's QR as inline SVG markup (the page works without a second request)."""
-    return str(segno.make(code, error="m").svg_inline(scale=5))
-
-
 @router.get("/public/masks")
 def masks_page(request: Request, db: DbSession, principal: Caller) -> Response:
     """Rounds open to everyone's view; a resident also orders and sees their pickup codes."""
@@ -71,7 +65,7 @@ def _masks_page(
         "is_resident": is_resident,
         "now": now,
         "local": local,
-        "qr_inline": qr_inline,
+        "qr_inline": codes.qr_svg,  # inline: the page needs no second request
         "shown": codes.shown,
         "LOTTERY": Allocation.LOTTERY,
     }

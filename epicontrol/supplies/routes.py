@@ -24,8 +24,7 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Purpose, require
 from epicontrol.core.policy import Permission
-from epicontrol.health_code.rendering import qr_svg
-from epicontrol.supplies import pickup, reservations, rounds
+from epicontrol.supplies import codes, pickup, reservations, rounds
 from epicontrol.supplies.guards import require_briefly
 from epicontrol.supplies.pages import router as pages_router
 from epicontrol.supplies.schemas import (
@@ -114,7 +113,9 @@ def pickup_qr(db: DbSession, principal: Orderer, reservation_id: int) -> Respons
     """The pickup code of one of the household's reservations as an SVG QR code."""
     code = reservations.own_pickup_code(db, principal=principal, reservation_id=reservation_id)
     return Response(
-        qr_svg(code), media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"}
+        codes.qr_svg_file(code),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "private, no-store"},
     )
 
 
