@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from epicontrol.places.qr_routes import router as place_qr_router
     from epicontrol.places.routes import router as places_router
     from epicontrol.portal.article_routes import router as portal_articles_router
+    from epicontrol.portal.cache import PublicPageCache
     from epicontrol.portal.clinic_routes import router as portal_clinics_router
     from epicontrol.portal.itinerary_routes import router as portal_itineraries_router
     from epicontrol.portal.qa_routes import router as portal_qa_router
@@ -107,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Anonymous GETs of /public and /api/public from memory for a few seconds (portal/cache.py);
+    # inside the language middleware, which has chosen the language and adds its cookie.
+    app.add_middleware(PublicPageCache)
     # Each request's language (zh/en) for the translated pages (core/i18n.py); innermost, so
     # that the scan and status fast paths below stay as they are.
     app.add_middleware(LanguageMiddleware)
