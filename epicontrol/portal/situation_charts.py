@@ -20,7 +20,9 @@ COLOURS = {"confirmed": "#c62828", "asymptomatic": "#f9a825"}
 CONFIG = {"displayModeBar": False, "responsive": True}
 
 
-def _layout(title: str) -> dict[str, Any]:
+def _layout(title: str, highest: int) -> dict[str, Any]:
+    # Whole numbers on the axis: plotly would tick 0, 0.5, 1 for a day with one case.
+    y_ticks = {"dtick": 1} if highest <= 5 else {}
     return {
         "title": {"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
         "height": 220,
@@ -29,7 +31,7 @@ def _layout(title: str) -> dict[str, Any]:
         "legend": {"orientation": "h", "x": 0, "y": -0.2},
         "showlegend": True,
         "xaxis": {"type": "date", "tickformat": "%m-%d", "fixedrange": True},
-        "yaxis": {"rangemode": "tozero", "fixedrange": True},
+        "yaxis": {"rangemode": "tozero", "fixedrange": True, "tickformat": ",d", **y_ticks},
         "plot_bgcolor": "#fff",
         "paper_bgcolor": "#fff",
     }
@@ -52,13 +54,17 @@ def local_trend(trend: list[TrendDay]) -> dict[str, Any]:
             _bars(trend, "confirmed", _("Confirmed")),
             _bars(trend, "asymptomatic", _("Asymptomatic")),
         ],
-        "layout": _layout(_("New infections per day, last 30 days")),
+        "layout": _layout(
+            _("New infections per day, last 30 days"),
+            max((p.confirmed + p.asymptomatic for p in trend), default=0),
+        ),
     }
 
 
 def region_trend(trend: list[TrendDay], region_name: str) -> dict[str, Any]:
     """New confirmed cases per day of a province or the nation (from the feed)."""
-    layout = _layout(_("%(region)s: new confirmed per day", region=region_name))
+    highest = max((point.confirmed for point in trend), default=0)
+    layout = _layout(_("%(region)s: new confirmed per day", region=region_name), highest)
     layout["showlegend"] = False
     return {"data": [_bars(trend, "confirmed", _("New confirmed"))], "layout": layout}
 
