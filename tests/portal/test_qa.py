@@ -94,6 +94,12 @@ def test_answers_cite_the_right_article_and_off_topic_gets_no_good_answer(
     assert zh["citation"]["title"] == GARLIC["title_zh"] and zh["citation"]["kind"] == "rumor"
     assert zh["answer"].startswith("没有证据表明吃大蒜") and "勤洗手" not in zh["answer"]
 
+    # Without lang= the API answers in the request's language, like the pages.
+    browser_zh = client.get(
+        "/api/public/qa", params={"q": "大蒜能预防感染吗"}, headers={"Accept-Language": "zh-CN"}
+    ).json()
+    assert browser_zh["language"] == "zh" and browser_zh["citation"]["article_id"] == garlic
+
     for question, lang in (
         ("how do I renew my passport", "en"),
         ("what's the weather tomorrow", "en"),
