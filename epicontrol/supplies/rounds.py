@@ -197,6 +197,14 @@ def _counts(db: Session, round_ids: Sequence[int]) -> dict[int, tuple[int, int, 
 def draw_lottery(db: Session, *, principal: Principal, round_id: int, now: datetime) -> DrawOut:
     """Draw a closed lottery round: winners get pickup codes, the others are told."""
     round_ = get_in_scope(db, principal=principal, round_id=round_id)
+    return draw_closed_round(db, round_=round_, now=now, actor=principal)
+
+
+def draw_closed_round(
+    db: Session, *, round_: MaskRound, now: datetime, actor: Principal | str
+) -> DrawOut:
+    """Draw `round_` (a lottery whose reservations have closed), audited as `actor`'s act."""
+    round_id = round_.id
     if round_.allocation != Allocation.LOTTERY.value:
         raise InvalidInput("only a lottery round is drawn; a first-come round needs no draw")
     if now < round_.closes_at:
@@ -224,7 +232,7 @@ def draw_lottery(db: Session, *, principal: Principal, round_id: int, now: datet
     _store_draw(db, round_, applications, drawn, seed)
     audit.record(
         db,
-        actor=principal,
+        actor=actor,
         action="draw",
         entity="mask_round",
         entity_id=round_id,
