@@ -25,7 +25,9 @@ def _cosine_law_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0088 * math.acos(min(1.0, cosine))
 
 
-def test_clinics_are_ranked_nearest_first(client: TestClient, db: Session, city: City) -> None:
+def test_clinics_are_ranked_nearest_first_and_bad_locations_refused(
+    client: TestClient, db: Session, city: City
+) -> None:
     ids = add_clinics(db, city)
     for lat, lon in ((34.755, 113.690), (34.752, 113.570), (34.840, 113.650)):
         body = client.get(f"/api/public/clinics?lat={lat}&lon={lon}").json()
@@ -43,6 +45,14 @@ def test_clinics_are_ranked_nearest_first(client: TestClient, db: Session, city:
     # A division without coordinates names a clinic inside it (FC-WEST is in m3).
     body = client.get(f"/api/public/clinics?division_id={city.divisions['m3']}").json()
     assert body["nearest_place_id"] == ids["FC-WEST"]
+    # Bad locations are refused with a message.
+    assert client.get("/api/public/clinics?lat=34.7").status_code == 422
+    assert client.get("/api/public/clinics?lat=134.7&lon=113").status_code == 422
+    assert client.get("/api/public/clinics?estate_id=999").status_code == 422
+    page = client.get("/public/clinics?lat=abc&lon=113&lang=en")
+    assert page.status_code == 422 and "is not a number" in page.text
+    page = client.get("/public/clinics?lat=34.7&lang=en")
+    assert page.status_code == 422 and "both latitude and longitude" in page.text
 
 
 def test_clinic_page_marks_the_nearest_in_both_languages(
@@ -59,19 +69,6 @@ def test_clinic_page_marks_the_nearest_in_both_languages(
     assert "指定发热门诊" in page.text and "最近" in page.text and "排队估计" in page.text
 
 
-def test_bad_locations_are_refused_with_a_message(
-    client: TestClient, db: Session, city: City
-) -> None:
-    add_clinics(db, city)
-    assert client.get("/api/public/clinics?lat=34.7").status_code == 422
-    assert client.get("/api/public/clinics?lat=134.7&lon=113").status_code == 422
-    assert client.get("/api/public/clinics?estate_id=999").status_code == 422
-    page = client.get("/public/clinics?lat=abc&lon=113&lang=en")
-    assert page.status_code == 422 and "is not a number" in page.text
-    page = client.get("/public/clinics?lat=34.7&lang=en")
-    assert page.status_code == 422 and "both latitude and longitude" in page.text
-
-
 WEEK = {
     "phone": "0371-12345678",
     "weekly": [{"weekday": day, "opens_at": "08:00", "closes_at": "22:00"} for day in range(5)]
@@ -79,9 +76,7 @@ WEEK = {
 }
 
 
-def test_officer_sets_hours_and_the_list_shows_them(
-    client: TestClient, db: Session, city: City
-) -> None:
+def test_officer_sets_hours_others_are_refused(client: TestClient, db: Session, city: City) -> None:
     add_clinics(db, city)
     officer = login(client, "officer_m1")
     response = client.put("/api/clinics/FC-EAST/hours", json=WEEK, headers=officer)
@@ -97,13 +92,7 @@ def test_officer_sets_hours_and_the_list_shows_them(
     listed = client.get("/api/public/clinics").json()["clinics"]
     east = next(c for c in listed if c["code"] == "FC-EAST")
     assert east["is_open_24h"] is True and east["phone"] == ""
-
-
-def test_hours_refused_for_bad_input_scope_and_role(
-    client: TestClient, db: Session, city: City
-) -> None:
-    add_clinics(db, city)
-    officer = login(client, "officer_m1")
+    # Bad input, another area's clinic, a resident: refused, the stored hours untouched.
     assert client.put("/api/clinics/FC-EAST/hours", json=WEEK, headers=officer).status_code == 200
     bad_days = {"weekly": [{"weekday": 7, "opens_at": "08:00", "closes_at": "20:00"}]}
     twice = {"weekly": [{"weekday": 1, "opens_at": "08:00", "closes_at": "20:00"}] * 2}
