@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -119,3 +120,18 @@ def test_lottery_round_draws_after_closing_and_publishes_a_reproducible_record(
         "/api/supplies/reservations", json=order, headers=headers_for(db, "resident_wang")
     )
     assert late.status_code == 422
+
+
+def test_the_documented_shell_example_gives_the_module_s_ranking() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "portal-masks.md").read_text(encoding="utf-8")
+    assert '"42|2020-02-10T12:00:00Z|1,2,3,5,8"' in docs
+    assert "application numbers 3 2 5 8 1" in docs
+    numbers = [1, 2, 3, 5, 8]
+    seed = lottery.seed_for(42, CLOSING, numbers)
+    assert lottery.draw(seed, [lottery.Application(id=n, masks=1) for n in numbers], 5) == [
+        3,
+        2,
+        5,
+        8,
+        1,
+    ]
