@@ -26,6 +26,18 @@ PUBLIC = {
     "/api/public/tips",
     "/report",
 }
+# The public portal (issue 7) is anonymous on purpose, all of it but a visitor's own pages.
+PUBLIC_PREFIXES = ("/public", "/api/public/")
+PERSONAL_PREFIXES = ("/public/me/", "/api/public/me/")
+
+
+def is_public(path: str) -> bool:
+    """Whether `path` is anonymous on purpose (listed, or a portal page that is not personal)."""
+    if path in PUBLIC:
+        return True
+    return path.startswith(PUBLIC_PREFIXES) and not path.startswith(PERSONAL_PREFIXES)
+
+
 # Routes that need a login but no particular permission (they only show the caller's own data).
 ANY_LOGIN = {
     "/api/me",
@@ -71,7 +83,7 @@ def test_every_route_is_guarded_or_declared_public(tmp_path: Path) -> None:
     assert len(routes) >= 20, "the walk must actually see the app's routes"
     unguarded = []
     for path, route in routes:
-        if path in PUBLIC:
+        if is_public(path):
             continue
         permissions, needs_login = _guards(route)
         if path in ANY_LOGIN:
