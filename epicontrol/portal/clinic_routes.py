@@ -15,6 +15,7 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, require
 from epicontrol.core.errors import InvalidInput
+from epicontrol.core.i18n import gettext as _
 from epicontrol.core.policy import Permission
 from epicontrol.portal import clinics
 from epicontrol.portal.clinics_map import map_html
@@ -103,7 +104,14 @@ def clinics_page(
             estate_id=_whole(estate, "estate"),
         )
     except InvalidInput as error:
-        origin, errors = None, [error.message]
+        origin = None
+        errors = [
+            _(
+                "The location was not understood (%(detail)s): give both latitude and longitude "
+                "as numbers, or pick your area.",
+                detail=error.message,
+            )
+        ]
     listing = clinics.list_clinics(db, origin=origin, now=utcnow())
     context = {
         "listing": listing,

@@ -35,6 +35,14 @@ ENTITY = "consultation"
 MAX_PAGE = 500
 
 
+class SlotFull(Conflict):
+    """Every place of the slot is taken."""
+
+
+class AlreadyBooked(Conflict):
+    """The resident holds an open booking already (one at a time)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SlotRules:
     """When consultations are offered (local time, every day) and how many per slot."""
@@ -146,7 +154,7 @@ def book(
     resident_id = _resident(principal)
     _check_slot(data.slot_at, now, rules)
     if _open_booking(db, resident_id) is not None:
-        raise Conflict("you already have a booked consultation: cancel it to book another")
+        raise AlreadyBooked("you already have a booked consultation: cancel it to book another")
     for seat in range(1, rules.capacity + 1):
         booking = Consultation(
             resident_id=resident_id,
@@ -164,7 +172,7 @@ def book(
                 db.flush()
         except IntegrityError:
             if _open_booking(db, resident_id) is not None:  # a concurrent request of theirs
-                raise Conflict(
+                raise AlreadyBooked(
                     "you already have a booked consultation: cancel it to book another"
                 ) from None
             continue  # someone else took this seat: try the next
@@ -178,7 +186,7 @@ def book(
             detail={"slot_at": data.slot_at.isoformat()},
         )
         return _out(booking)
-    raise Conflict("this slot is fully booked: choose another")
+    raise SlotFull("this slot is fully booked: choose another")
 
 
 def list_mine(db: Session, *, principal: Principal) -> list[ConsultationOut]:

@@ -14,6 +14,7 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Purpose, require
 from epicontrol.core.errors import Conflict, InvalidInput
+from epicontrol.core.i18n import gettext as _
 from epicontrol.core.local_time import LOCAL_TIME, local_date
 from epicontrol.core.policy import Permission
 from epicontrol.portal import consultation
@@ -127,6 +128,15 @@ def booking_page(
     return _booking_page(request, db, principal, day=day, summary=symptoms)
 
 
+def _words(error: InvalidInput | Conflict) -> str:
+    """The refusal in the page's language (the API answers in English)."""
+    if isinstance(error, consultation.SlotFull):
+        return _("This slot is fully booked: choose another.")
+    if isinstance(error, consultation.AlreadyBooked):
+        return _("You already have a booked consultation: cancel it to book another.")
+    return _("This time cannot be booked: %(reason)s", reason=error.message)
+
+
 @router.post("/public/consult/book", include_in_schema=False)
 def booking_submit(
     request: Request,
@@ -140,7 +150,7 @@ def booking_submit(
         data = BookingIn.model_validate({"slot_at": slot_at, "symptoms_summary": symptoms_summary})
         booked = consultation.book(db, principal=principal, data=data, now=utcnow())
     except ValidationError:
-        message = InvalidInput("choose a time slot").message
+        message = _("Choose a time slot.")
         return _booking_page(
             request, db, principal, day=None, summary=symptoms_summary, errors=[message],
             status_code=422,
@@ -149,7 +159,7 @@ def booking_submit(
         db.rollback()
         day = local_date(data.slot_at)
         return _booking_page(
-            request, db, principal, day=day, summary=symptoms_summary, errors=[error.message],
+            request, db, principal, day=day, summary=symptoms_summary, errors=[_words(error)],
             status_code=error.status_code,
         )  # fmt: skip
     db.commit()

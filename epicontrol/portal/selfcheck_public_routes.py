@@ -55,7 +55,11 @@ def _page(
 def _messages(error: ValidationError) -> list[str]:
     fields = {"temperature": _("Temperature"), "symptoms": _("Symptoms"), "location": _("Location")}
     return [
-        f"{fields.get(str(e['loc'][0]), str(e['loc'][0])) if e['loc'] else ''}: {e['msg']}"
+        _(
+            "Please check %(field)s: %(problem)s",
+            field=fields.get(str(e["loc"][0]), str(e["loc"][0])) if e["loc"] else "",
+            problem=e["msg"],
+        )
         for e in error.errors()
     ]
 
@@ -108,5 +112,8 @@ def self_check_submit(
     except ValidationError as error:
         return _page(request, db, errors=_messages(error), status_code=422)
     except InvalidInput as error:
-        return _page(request, db, errors=[error.message], status_code=422)
+        message = _(
+            "Please check %(field)s: %(problem)s", field=_("Location"), problem=error.message
+        )
+        return _page(request, db, errors=[message], status_code=422)
     return _page(request, db, result=result, links=_links(data, result))

@@ -53,6 +53,8 @@ def test_clinics_are_ranked_nearest_first_and_bad_locations_refused(
     assert page.status_code == 422 and "is not a number" in page.text
     page = client.get("/public/clinics?lat=34.7&lang=en")
     assert page.status_code == 422 and "both latitude and longitude" in page.text
+    page = client.get("/public/clinics?lat=34.7&lang=zh")
+    assert page.status_code == 422 and "无法识别位置" in page.text
 
 
 def test_clinic_page_marks_the_nearest_in_both_languages(

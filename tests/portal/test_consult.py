@@ -219,8 +219,10 @@ def test_booking_and_staff_pages(client: TestClient, db: Session, city: City) ->
     assert booked.status_code == 303 and f"day={day}&booked=" in booked.headers["location"]
     twice = client.post("/public/consult/book?lang=en", data={"slot_at": slot}, headers=wang)
     assert twice.status_code == 409 and "already have a booked consultation" in twice.text
+    full = client.post("/public/consult/book?lang=zh", data={"slot_at": slot}, headers=wang)
+    assert full.status_code == 409 and "您已有一个预约" in full.text
     nothing = client.post("/public/consult/book?lang=en", data={}, headers=wang)
-    assert nothing.status_code == 422 and "choose a time slot" in nothing.text
+    assert nothing.status_code == 422 and "Choose a time slot." in nothing.text
     staff = login(client, "clinic_s1")
     listing = client.get(f"/public/consult/manage?day={day}&lang=en", headers=staff)
     assert "Online consultations of" in listing.text and "咳嗽" in listing.text
