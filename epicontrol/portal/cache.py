@@ -8,6 +8,9 @@ the language one (a logged-in visitor's page is theirs alone); an answer that se
 says `Cache-Control: private` or `no-store`, or is larger than MAX_BODY_BYTES. The cache keeps
 at most MAX_ENTRIES answers, least recently used out first.
 
+Answers of 1 KB or more are also kept gzipped (compressed once when stored), and a hit is sent
+gzipped to the browsers that accept it: a phone page of 8-12 KB travels as 2-3 KB.
+
 Concurrent misses of one key wait for the first one's answer instead of all rendering the page
 (a cold or expired entry under a rush costs one render, not hundreds).
 
@@ -21,6 +24,7 @@ changes made outside the web app (the CLI, a job), show within TTL_SECONDS.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -39,6 +43,8 @@ MAX_BODY_BYTES = 1_000_000
 # A waiter gives up on a slow first render after this long and asks the app itself.
 WAIT_SECONDS = 10.0
 HIT_HEADER = (b"x-cache", b"hit")
+GZIP_FROM_BYTES = 1024
+VARY = (b"vary", b"accept-encoding")
 UNCACHEABLE = (b"private", b"no-store", b"no-cache")
 
 Key = tuple[str, bytes, str]
@@ -52,6 +58,23 @@ class CachedAnswer:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     until: float
+    gzipped: bytes | None = None  # the body gzipped, for clients that accept it
+
+
+def _with_gzip(answer: CachedAnswer) -> CachedAnswer:
+    """The answer with a gzipped body added, where that is worth it and allowed."""
+    if len(answer.body) < GZIP_FROM_BYTES:
+        return answer
+    if any(name.lower() in (b"content-encoding", b"vary") for name, _ in answer.headers):
+        return answer  # already encoded, or varying by a header the key does not hold
+    packed = gzip.compress(answer.body, compresslevel=6, mtime=0)
+    headers = [*answer.headers, VARY]
+    return CachedAnswer(answer.status, headers, answer.body, answer.until, packed)
+
+
+def accepts_gzip(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """True when the request's Accept-Encoding names gzip."""
+    return any(name == b"accept-encoding" and b"gzip" in value for name, value in headers)
 
 
 def is_anonymous(headers: Iterable[tuple[bytes, bytes]]) -> bool:
@@ -123,7 +146,7 @@ class PublicPageCache:
                 await self.app(scope, receive, send)
                 return
         if answer is not None:
-            await _replay(answer, send)
+            await _replay(answer, send, gzipped=accepts_gzip(scope["headers"]))
             return
         await self._fill(key, scope, receive, send)
 
@@ -186,7 +209,8 @@ class PublicPageCache:
         try:
             await self.app(scope, receive, capture)
             if keep and status and generation == self.generation:
-                answer = CachedAnswer(status, headers, bytes(body), time.monotonic() + self.ttl)
+                until = time.monotonic() + self.ttl
+                answer = _with_gzip(CachedAnswer(status, headers, bytes(body), until))
                 self._store(key, answer)
         finally:
             if self.pending.get(key) is future:
@@ -200,7 +224,11 @@ class PublicPageCache:
             self.entries.popitem(last=False)
 
 
-async def _replay(answer: CachedAnswer, send: Send) -> None:
-    headers = [*answer.headers, HIT_HEADER]
+async def _replay(answer: CachedAnswer, send: Send, *, gzipped: bool) -> None:
+    body, headers = answer.body, [*answer.headers, HIT_HEADER]
+    if gzipped and answer.gzipped is not None:
+        body = answer.gzipped
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        headers += [(b"content-encoding", b"gzip"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
+    await send({"type": "http.response.body", "body": body})

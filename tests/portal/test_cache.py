@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from typing import Any
 
@@ -22,9 +23,11 @@ Answer = tuple[int, dict[str, str], bytes]
 class Page:
     """A small ASGI app: counts its calls, answers with the call number and what it was asked."""
 
-    def __init__(self, *, status: int = 200, cookie: bool = False, delay: float = 0.0) -> None:
+    def __init__(
+        self, *, status: int = 200, cookie: bool = False, delay: float = 0.0, padding: int = 0
+    ) -> None:
         self.calls = 0
-        self.status, self.cookie, self.delay = status, cookie, delay
+        self.status, self.cookie, self.delay, self.padding = status, cookie, delay, padding
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.calls += 1
@@ -36,6 +39,7 @@ class Page:
             headers.append((b"set-cookie", b"flash=1"))
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         body = f"call {call} {scope['method']} {scope['path']}?{scope['query_string'].decode()}"
+        body += "确诊" * self.padding
         await send({"type": "http.response.body", "body": body.encode()})
 
 
@@ -76,6 +80,20 @@ def test_second_request_is_answered_without_the_app_until_it_expires() -> None:
     assert ask(cache, "/public/situation", query="a=1")[2].startswith(b"call 2")  # another key
     time.sleep(0.35)
     assert ask(cache, "/public/situation")[2].startswith(b"call 3")
+
+
+def test_large_answers_are_sent_gzipped_to_clients_that_accept_it() -> None:
+    page = Page(padding=2000)
+    cache = PublicPageCache(page)
+    plain = ask(cache, "/public/facts")
+    packed = ask(cache, "/public/facts", headers={"Accept-Encoding": "gzip, br"})
+    again = ask(cache, "/public/facts")
+    assert page.calls == 1 and "content-encoding" not in again[1] and again[2] == plain[2]
+    assert packed[1]["content-encoding"] == "gzip" and packed[1]["vary"] == "accept-encoding"
+    assert gzip.decompress(packed[2]) == plain[2] and len(packed[2]) < len(plain[2]) / 10
+    small = PublicPageCache(Page())
+    ask(small, "/public/x")
+    assert "content-encoding" not in ask(small, "/public/x", headers={"Accept-Encoding": "gzip"})[1]
 
 
 def test_language_is_part_of_the_key() -> None:
@@ -160,6 +178,7 @@ def test_the_app_serves_public_pages_from_the_cache_per_language(
     db.commit()
     again = client.get("/public/situation?lang=en")
     assert again.headers.get("x-cache") == "hit" and again.text == first.text  # not re-rendered
+    assert again.headers["content-encoding"] == "gzip"  # httpx asks for gzip, as browsers do
     assert again.headers["set-cookie"].startswith("lang=en")  # ?lang= is still remembered
     chinese = client.get("/public/situation?lang=zh")
     assert "x-cache" not in chinese.headers and "实时疫情" in chinese.text
