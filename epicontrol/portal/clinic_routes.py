@@ -35,8 +35,10 @@ router.include_router(consultation_router)
 PlaceWriter = Annotated[Principal, Depends(require(Permission.PLACE_WRITE))]
 Latitude = Annotated[float | None, Query(ge=-90, le=90)]
 Longitude = Annotated[float | None, Query(ge=-180, le=180)]
-# Queues change by the minute: public caches may keep a list for half of one.
+# Queues change by the minute: public caches may keep a list for half of one. Pages differ by
+# language, which comes from ?lang=, the cookie or Accept-Language.
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=30"}
+PAGE_CACHE = {**PUBLIC_CACHE, "Vary": "Accept-Language, Cookie"}
 
 
 @router.get("/api/public/clinics", tags=["portal"])
@@ -124,5 +126,5 @@ def clinics_page(
     }
     status = 422 if errors else 200
     response = render(request, "portal_clinics.html", context, status_code=status)
-    response.headers.update(PUBLIC_CACHE)
+    response.headers.update(PAGE_CACHE)
     return response

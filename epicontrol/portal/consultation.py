@@ -153,7 +153,12 @@ def book(
     """Book a slot for the caller; Conflict when the slot is full or they hold a booking."""
     resident_id = _resident(principal)
     _check_slot(data.slot_at, now, rules)
-    if _open_booking(db, resident_id) is not None:
+    held = _open_booking(db, resident_id)
+    if held is not None and held.slot_at + timedelta(minutes=rules.slot_minutes) <= now:
+        # Its slot is over (staff did not mark it done): it no longer holds the resident back.
+        held.open_resident_id = None
+        db.flush()
+    elif held is not None:
         raise AlreadyBooked("you already have a booked consultation: cancel it to book another")
     for seat in range(1, rules.capacity + 1):
         booking = Consultation(

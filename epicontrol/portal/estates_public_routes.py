@@ -16,6 +16,7 @@ router = APIRouter()
 SearchText = Annotated[str, Query(max_length=estates_public.MAX_QUERY)]
 # Cases are reported a few times a day: a minute in a public cache survives a rush.
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}
+PAGE_CACHE = {**PUBLIC_CACHE, "Vary": "Accept-Language, Cookie"}  # pages differ by language
 
 
 class AffectedEstateOut(BaseModel):
@@ -54,5 +55,5 @@ def estates_page(request: Request, db: DbSession, q: SearchText = "") -> Respons
     """The search form and the matching estates with their first and latest case dates."""
     context = {"query": q, "estates": estates_public.search(db, query=q)}
     response = render(request, "portal_estates.html", context)
-    response.headers.update(PUBLIC_CACHE)
+    response.headers.update(PAGE_CACHE)
     return response

@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from epicontrol.core.audit import entries
@@ -58,12 +58,21 @@ def test_resident_books_sees_and_cancels(client: TestClient, db: Session, city: 
     assert (
         client.post("/api/consultations", json={"slot_at": slot}, headers=wang).status_code == 201
     )
+    # A booking whose slot is over, never marked done, does not stop the next one.
+    db.execute(
+        update(Consultation)
+        .where(Consultation.state == ConsultationState.BOOKED.value)
+        .values(slot_at=_tomorrow_at(9) - timedelta(days=2))
+    )
+    db.commit()
+    later = {"slot_at": _tomorrow_at(10).isoformat()}
+    assert client.post("/api/consultations", json=later, headers=wang).status_code == 201
     zhang = login(client, "resident_zhang")
     assert (
         client.post(f"/api/consultations/{mine[0]['id']}/cancel", headers=zhang).status_code == 404
     )
     actions = [e.action for e in entries(db, entity="consultation")]
-    assert actions.count("create") == 2 and actions.count("cancel") == 1
+    assert actions.count("create") == 3 and actions.count("cancel") == 1
 
 
 def test_bad_slots_are_refused_and_nothing_stored(
