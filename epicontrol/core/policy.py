@@ -71,6 +71,13 @@ class Permission(StrEnum):
     MASK_ORDER = "mask:order"  # a resident reserves masks for their household
     MASK_MANAGE = "mask:manage"  # open a supply round, run its lottery
     MASK_DISPENSE = "mask:dispense"  # hand out reserved masks at a pharmacy against a pickup code
+    GRANT_REQUEST = "grant:request"  # an agency asks for a dataset (fields, scope, purpose, expiry)
+    GRANT_DECIDE = "grant:decide"  # grant, refuse or revoke an agency's request
+    EXCHANGE_EXPORT = "exchange:export"  # export a granted dataset, match a list against it
+    EXCHANGE_STATS = "exchange:stats"  # requests, rows and bytes by agency and dataset
+    AUDIT_VERIFY = "audit:verify"  # check the audit log's hash chain
+    RETENTION_PURGE = "retention:purge"  # purge personal records past their retention window
+    ACCESS_LOG_OWN = "access_log:own"  # a resident sees who accessed their record and why
 
 
 _STAFF_READERS = {
@@ -169,6 +176,13 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.MASK_ORDER: frozenset({Role.RESIDENT}),
     Permission.MASK_MANAGE: frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN}),
     # Pharmacy counters are staffed like checkpoints: an operator posted at the pharmacy's place.
+    Permission.GRANT_REQUEST: frozenset({Role.AGENCY_LIAISON, Role.ADMIN}),
+    Permission.GRANT_DECIDE: frozenset({Role.ADMIN, Role.COMMANDER}),
+    Permission.EXCHANGE_EXPORT: frozenset({Role.AGENCY_LIAISON, Role.ADMIN}),
+    Permission.EXCHANGE_STATS: frozenset({Role.ADMIN, Role.COMMANDER}),
+    Permission.AUDIT_VERIFY: frozenset({Role.ADMIN}),
+    Permission.RETENTION_PURGE: frozenset({Role.ADMIN}),
+    Permission.ACCESS_LOG_OWN: frozenset({Role.RESIDENT}),
     Permission.MASK_DISPENSE: frozenset(
         {Role.CHECKPOINT_OPERATOR, Role.CLINIC_STAFF, Role.COMMUNITY_OFFICER, Role.ADMIN}
     ),

@@ -37,9 +37,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from epicontrol.analytics.routes import router as analytics_router
     from epicontrol.cases.linkage.routes import router as linkage_router
     from epicontrol.cases.routes import router as cases_router
+    from epicontrol.core.audit_routes import router as audit_router
     from epicontrol.core.routes import router as core_router
     from epicontrol.divisions.estate_routes import router as estates_router
     from epicontrol.divisions.routes import router as divisions_router
+    from epicontrol.exchange.routes import router as exchange_router
     from epicontrol.health_code.fast_path import RiskStatusFastPath
     from epicontrol.health_code.routes import router as passes_router
     from epicontrol.movements.checkpoint_pages import router as checkpoint_router
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         portal_articles_router,
         portal_qa_router,
         supplies_router,
+        audit_router,
+        exchange_router,
         plotly_static.router,
     ):
         app.include_router(router)

@@ -1,0 +1,3 @@
+"""The hash chain over the audit log (helper G)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Agency data exchange: grants, API keys, streamed exports, list matching, statistics."""

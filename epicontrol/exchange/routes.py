@@ -1,0 +1,7 @@
+"""Agency data exchange routes (helper H)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
