@@ -107,6 +107,11 @@ def _jieba() -> ModuleType:
     return jieba
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (1-2 s) rather than on a server's first question."""
+    _jieba()
+
+
 def stem(word: str) -> str:
     """A light English stem: "symptoms" -> "symptom", "vaccinated" -> "vaccin", "flies" -> "fly"."""
     if len(word) <= 3 or word.isdigit():
