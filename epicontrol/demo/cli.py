@@ -76,6 +76,7 @@ def demo_command(
     from epicontrol.core.db import build_engine, utcnow
     from epicontrol.core.migrate import downgrade, upgrade
     from epicontrol.demo.build import build_city_into_db
+    from epicontrol.demo.public_seed import seed_public_services
     from epicontrol.demo.sinks import store_has_city
     from epicontrol.demo.store_cases import open_detected_cases
 
@@ -108,6 +109,8 @@ def demo_command(
         summary.counts["cases_opened"] = open_detected_cases(
             engine, summary.directory / "cases.parquet", now=utcnow()
         )
+        with console.status("Seeding the public portal (articles, clinics, itineraries, masks)"):
+            seed_public_services(engine, seed=seed)
     finally:
         engine.dispose()
     _print_counts(console, summary.counts, summary.seconds)

@@ -1,0 +1,21 @@
+"""The demo's public services: articles, clinic hours, the provincial and national feed, published
+case itineraries and an open mask round, each seeded by its own domain's `seed_demo`."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+
+def seed_public_services(engine: Engine, *, seed: int = 2020) -> None:
+    """Seed them in one transaction, after the city, its logins and its cases are stored."""
+    from epicontrol.portal import article_seed, clinics_demo, feed_demo, itineraries_demo
+    from epicontrol.supplies import demo as supplies_demo
+
+    with Session(engine) as db:
+        article_seed.seed_demo(db)  # written by the demo's commander
+        clinics_demo.seed_demo(db, seed=seed)
+        feed_demo.seed_demo(db, seed=seed)
+        itineraries_demo.seed_demo(db, seed=seed)  # from the opened cases' investigations
+        supplies_demo.seed_demo(db, seed=seed)
+        db.commit()
