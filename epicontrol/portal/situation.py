@@ -128,7 +128,7 @@ def local_situation(db: Session, *, day: date, now: datetime) -> LocalSituation:
     )
 
 
-def _region(rows: list[FeedFigure]) -> RegionSituation:
+def _region(rows: list[Any]) -> RegionSituation:
     """A region's latest figures, with the change from its previous day and its trend."""
     latest = rows[-1]
     before = rows[-2] if len(rows) > 1 else None
@@ -156,14 +156,15 @@ def _region(rows: list[FeedFigure]) -> RegionSituation:
     )
 
 
-def _feed_rows(db: Session, level: FeedLevel, since: date) -> dict[str, list[FeedFigure]]:
-    """Each region's rows of `level` from `since`, oldest first."""
-    rows = db.scalars(
-        select(FeedFigure)
+def _feed_rows(db: Session, level: FeedLevel, since: date) -> dict[str, list[Any]]:
+    """Each region's rows of `level` from `since`, oldest first (plain rows: no ORM objects to
+    build for a page that only reads them)."""
+    rows = db.execute(
+        select(*FeedFigure.__table__.columns)
         .where(FeedFigure.level == level.value, FeedFigure.day >= since)
         .order_by(FeedFigure.region_code, FeedFigure.day)
     )
-    regions: dict[str, list[FeedFigure]] = {}
+    regions: dict[str, list[Any]] = {}
     for row in rows:
         regions.setdefault(row.region_code, []).append(row)
     return regions
