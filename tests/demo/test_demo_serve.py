@@ -47,6 +47,11 @@ def test_demo_builds_serves_login_and_healthz(tmp_path: Path) -> None:
             login = browser.post("/login", data={"username": "officer", "password": "demo-officer"})
             assert login.status_code == 303
             assert "community_officer" in browser.get("/").text
+        # The public portal has something to show: seeded articles, clinics, the feed.
+        facts = httpx.get(f"{base}/api/public/articles", params={"kind": "fact"}).json()
+        assert facts["total"] >= 10
+        assert "发热门诊" in httpx.get(f"{base}/public/clinics?lang=zh").text
+        assert 'id="provinces"' in httpx.get(f"{base}/public/situation?lang=en").text
     finally:
         process.terminate()
         output = process.communicate(timeout=20)[0].decode()
