@@ -4,6 +4,7 @@ ordering at the same moment each in their own session."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -38,18 +39,20 @@ def test_200_simultaneous_orders_against_100_give_exactly_100(
     round_id = open_round(db, city, [pharmacies["PH-M1"]], supply=SUPPLY, quota=1)
     users = add_households(db, vault, city, ORDERS)
     order = {"round_id": round_id, "place_id": pharmacies["PH-M1"]}
-    start = threading.Barrier(ORDERS)
 
-    def place(user_id: int) -> int:
-        with httpx.Client(base_url=live_server, timeout=120) as http:
-            http.get("/healthz")  # connected before the barrier: the orders leave together
-            start.wait()
-            return http.post(
-                "/api/supplies/reservations", json=order, headers=bearer(user_id)
-            ).status_code
+    async def place_all() -> Counter[int]:
+        # One client, a connection per order: all 200 are in flight together.
+        limits = httpx.Limits(max_connections=ORDERS, max_keepalive_connections=ORDERS)
+        async with httpx.AsyncClient(base_url=live_server, timeout=120, limits=limits) as http:
+            answers = await asyncio.gather(
+                *(
+                    http.post("/api/supplies/reservations", json=order, headers=bearer(user))
+                    for user in users
+                )
+            )
+        return Counter(answer.status_code for answer in answers)
 
-    with ThreadPoolExecutor(max_workers=ORDERS) as pool:
-        statuses = Counter(pool.map(place, users))
+    statuses = asyncio.run(place_all())
 
     assert statuses == {201: SUPPLY, 409: ORDERS - SUPPLY}, statuses
     db.expire_all()
