@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from fastapi import Request
 
-from epicontrol.core import audit
 from epicontrol.core.auth import SESSION_COOKIE, Principal, read_token
 from epicontrol.core.deps import load_principal
 from epicontrol.core.errors import AccessDenied, NotAuthenticated
@@ -48,22 +47,12 @@ def require_briefly(permission: Permission) -> Callable[[Request], Principal]:
                 raise NotAuthenticated("log in first: no valid session cookie or bearer token")
             request.state.principal = principal
             if not is_allowed(principal.role, permission):
-                denial = AccessDenied(
+                # Audited by get_db, which every route using this guard also depends on.
+                raise AccessDenied(
                     f"role '{principal.role}' may not {permission.value.replace(':', ' ')}",
                     action=str(permission),
                     entity=permission.value.split(":")[0],
                 )
-                audit.record(
-                    session,
-                    actor=principal,
-                    action=denial.action,
-                    entity=denial.entity,
-                    purpose=request.headers.get("x-purpose", ""),
-                    outcome="denied",
-                    detail={"reason": denial.message, "path": request.url.path},
-                )
-                session.commit()
-                raise denial
         return principal
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the route-policy test

@@ -88,6 +88,11 @@ def test_order_outside_window_division_or_pharmacy_is_refused(
     officer = headers_for(db, "officer_m1")
     data = {"round_id": m1, "place_id": pharmacies["PH-M1"]}
     assert client.post("/api/supplies/reservations", json=data, headers=officer).status_code == 403
+    denied = select(AuditEntry.action).where(
+        AuditEntry.actor == "officer_m1", AuditEntry.outcome == "denied"
+    )
+    assert list(db.scalars(denied)) == ["mask:order"]
+    assert client.post("/api/supplies/reservations", json=data).status_code == 401
     assert all(_reservations(db, r) == [] for r in (m1, m3, later))
     # The household's list of rounds holds only what it may order in.
     listed = client.get("/api/supplies/rounds/open", headers=wang).json()
