@@ -88,7 +88,7 @@ def _table(data: bytes, file_name: str) -> tuple[list[str], list[list[str]]]:
         raise InvalidInput(f"{file_name} is empty")
     header = [cell.strip().lower() for cell in rows[0]]
     missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
+    unknown = [name[:40] for name in header if name not in COLUMNS][:10]
     if missing or unknown or len(set(header)) != len(header):
         raise InvalidInput(
             f"{file_name}: the header must name the columns {', '.join(COLUMNS)} once each"
