@@ -92,6 +92,77 @@ class Settings(BaseSettings):
         description="Standard deviation of the serial interval (days) for Rt and forecasts.",
     )
 
+    audit_seal_interval_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How often a serving process seals new audit entries (0 turns it off).",
+    )
+    retention_daily_report_days: int = Field(
+        default=60,
+        ge=1,
+        description="Days daily health reports are kept (core/retention.py).",
+    )
+    retention_self_check_days: int = Field(
+        default=60,
+        ge=1,
+        description="Days self-checks are kept.",
+    )
+    retention_survey_response_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days after which survey responses lose the resident (answers stay).",
+    )
+    retention_tip_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days after which public reports lose their sender's contact details.",
+    )
+    retention_consultation_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days clinic consultation bookings are kept after their slot.",
+    )
+    retention_grid_task_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days after completion grid tasks lose the resident and household.",
+    )
+    retention_clinic_registration_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days after which fever-clinic registrations lose name, phone, ID, birth.",
+    )
+    retention_linkage_record_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days agency records loaded for linkage (and their pairs) are kept.",
+    )
+    retention_mask_reservation_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days mask reservations are kept.",
+    )
+    retention_estate_registration_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days housing-estate entry registrations are kept.",
+    )
+    retention_contact_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days close-contact records are kept after the last exposure.",
+    )
+    retention_observation_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days medical observations are kept after they end.",
+    )
+    retention_risk_record_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days expired risk evidence, decided appeals and revoked passes are kept.",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:
