@@ -1,0 +1,76 @@
+"""The background sealer: a daemon thread of a serving process that seals new audit entries."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from epicontrol.core import audit_chain
+from epicontrol.core.errors import InvalidInput
+
+logger = logging.getLogger(__name__)
+
+
+class AuditSealer:
+    """Seals unsealed audit entries every interval, a batch per short transaction."""
+
+    def __init__(
+        self, sessions: Callable[[], Session], *, secret: str, interval_seconds: float
+    ) -> None:
+        if interval_seconds <= 0:
+            raise InvalidInput("the sealing interval must be positive")
+        self.interval_seconds = interval_seconds
+        self.sealed = 0
+        self.last_error: BaseException | None = None
+        self._key = audit_chain.chain_key(secret)
+        self._sessions = sessions
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="epicontrol-sealer", daemon=True)
+
+    def start(self) -> AuditSealer:
+        """Start the thread; returns self."""
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the current batch and wait up to `timeout` seconds."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def run_once(self) -> int:
+        """Seal what is there now; returns how many entries (0 when another sealer won)."""
+        try:
+            with self._sessions() as session:
+                sealed = audit_chain.seal_all(
+                    session, key=self._key, lookback=audit_chain.LOOKBACK_IDS
+                )
+        except (IntegrityError, DBAPIError) as error:
+            # Another process sealed the same entries first (SQLite has no advisory lock), or
+            # the store was busy: the next interval takes up where it left off.
+            self.last_error = error
+            logger.info("audit sealing deferred: %s", type(error).__name__)
+            return 0
+        self.sealed += sealed
+        return sealed
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.run_once()
+            except Exception as error:  # the server must not die of it; the next pass retries
+                self.last_error = error
+                logger.exception("audit sealing failed")
+            self._stopping.wait(self.interval_seconds)
+
+
+def start_audit_sealer(
+    sessions: Callable[[], Session], *, secret: str, interval_seconds: float
+) -> AuditSealer:
+    """Start sealing every `interval_seconds` with sessions from `sessions`; `.stop()` at
+    shutdown. Safe in every worker of a multi-worker server."""
+    return AuditSealer(sessions, secret=secret, interval_seconds=interval_seconds).start()
