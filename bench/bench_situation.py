@@ -81,7 +81,7 @@ async def _connection(job: dict[str, Any], number: int, out: list[tuple[float, i
             status = 0
             writer.close()
             reader, writer = await asyncio.open_connection(job["host"], job["port"])
-        if now >= start:
+        if now >= start or status == -1:  # a wrong page counts even in the warm-up
             out.append((time.monotonic() - now, status))
     writer.close()
 
@@ -193,6 +193,13 @@ QUIET_SERVER = {
 }
 
 
+def _check(path: str, lang: str) -> str:
+    """Text the answer must hold: the page's title, or the JSON's first key."""
+    if path.startswith("/api/"):
+        return '"local"'
+    return CHECK[lang or "zh"].decode() if path == "/public/situation" else ""
+
+
 def _server_env(background: bool) -> dict[str, str]:
     return {} if background else QUIET_SERVER
 
@@ -207,7 +214,7 @@ def run(args: argparse.Namespace, url: str, work: Path) -> dict[str, Any]:
             "host": "127.0.0.1",
             "port": server.port,
             "path": f"{args.path}?lang={args.lang}" if args.lang else args.path,
-            "check": CHECK.get(args.lang or "zh", b"").decode(),
+            "check": args.check or _check(args.path, args.lang),
             "vary_query": args.vary_query,
             "gzip": args.gzip,
             "concurrency": max(1, args.concurrency // args.clients),
@@ -233,6 +240,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--path", default="/public/situation")
     parser.add_argument("--lang", choices=("zh", "en", ""), default="")
+    parser.add_argument("--check", default="", help="text each connection's first answer holds")
     parser.add_argument("--vary-query", action="store_true", help="every request misses the cache")
     parser.add_argument(
         "--gzip",
