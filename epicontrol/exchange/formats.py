@@ -1,0 +1,121 @@
+"""Encoders that turn batches of rows into CSV, Parquet or Arrow IPC bytes, one batch at a time.
+
+Each encoder yields the bytes of a batch as soon as it is written, so an export holds one batch
+(and, for Parquet, one row group) in memory however long it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+    "arrow": "application/vnd.apache.arrow.stream",
+}
+Batch = list[tuple[Any, ...]]
+
+
+class _Drain(io.RawIOBase):
+    """A write-only file whose written bytes are taken out after each batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._chunks: list[bytes] = []
+        self._position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self._chunks.append(chunk)
+        self._position += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self._position
+
+    def take(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def arrow_schema(fields: list[tuple[str, str]]) -> pa.Schema:
+    """The Arrow schema of (name, kind) fields (kinds of datasets.KINDS)."""
+    import pyarrow as pa
+
+    types = {
+        "string": pa.string(),
+        "int": pa.int64(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "date": pa.date32(),
+        "bool": pa.bool_(),
+    }
+    return pa.schema([(name, types[kind]) for name, kind in fields])
+
+
+def _record_batch(schema: pa.Schema, batch: Batch) -> pa.RecordBatch:
+    import pyarrow as pa
+
+    columns = list(zip(*batch, strict=True)) if batch else [()] * len(schema)
+    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def encode_csv(schema: pa.Schema, batches: Iterable[Batch]) -> Iterator[bytes]:
+    """A header line, then each batch's lines (UTF-8)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(schema.names)
+    for batch in batches:
+        writer.writerows([_csv_value(v) for v in row] for row in batch)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def encode_arrow(schema: pa.Schema, batches: Iterable[Batch]) -> Iterator[bytes]:
+    """The Arrow IPC stream format: schema, a record batch per batch, end-of-stream marker."""
+    import pyarrow as pa
+
+    sink = _Drain()
+    with pa.ipc.new_stream(sink, schema) as writer:
+        for batch in batches:
+            writer.write_batch(_record_batch(schema, batch))
+            yield sink.take()
+    yield sink.take()
+
+
+def encode_parquet(schema: pa.Schema, batches: Iterable[Batch]) -> Iterator[bytes]:
+    """Parquet with a row group per batch; the footer (row-group index) comes last."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = _Drain()
+    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        for batch in batches:
+            writer.write_table(pa.Table.from_batches([_record_batch(schema, batch)]))
+            yield sink.take()
+    yield sink.take()
+
+
+def encode(fmt: str, schema: pa.Schema, batches: Iterable[Batch]) -> Iterator[bytes]:
+    """The encoder of `fmt` (a key of FORMATS) over `batches`; empty chunks are skipped."""
+    encoder = {"csv": encode_csv, "parquet": encode_parquet, "arrow": encode_arrow}[fmt]
+    return (chunk for chunk in encoder(schema, batches) if chunk)
