@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from epicontrol.core.auth import Principal
-from epicontrol.core.models import AuditEntry
+from epicontrol.core.db import Base
+from epicontrol.core.models import AuditEntry, User
 
 
 def record(
@@ -70,3 +73,85 @@ def entries(
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
     return list(db.scalars(query))
+
+
+# How audit entries name a resident's records: entity -> the table and column that tie a row
+# of that entity to a resident (None: entity_id is the resident's id itself).
+_RESIDENT_ENTITIES = ("resident", "risk_status", "pass", "observation")
+_OWNED_ENTITIES = {
+    "contact": ("contacts", "contact_resident_id"),
+    "case": ("cases", "resident_id"),
+    "self_check": ("self_checks", "resident_id"),
+}
+ACCESS_LOG_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """One access to a resident's record as the resident sees it: the staff member's role and
+    organisation, not their username (a name invites confronting a grid worker in person;
+    the role, the office and the purpose are what the law asks to be accountable for)."""
+
+    at: datetime
+    role: str
+    organisation: str
+    organisation_level: str
+    action: str
+    entity: str
+    purpose: str
+    outcome: str
+    is_self: bool
+
+
+def access_log(db: Session, *, principal: Principal, limit: int = ACCESS_LOG_LIMIT) -> list[Access]:
+    """Who accessed the caller's own records (as a resident) and why, newest first; the read
+    is itself audited (the caller commits)."""
+    resident_id = principal.resident_id
+    if resident_id is None:
+        return []
+    divisions = Base.metadata.tables["divisions"]
+    rows = db.execute(
+        select(AuditEntry, divisions.c.name, divisions.c.level)
+        .outerjoin(User, User.id == AuditEntry.actor_user_id)
+        .outerjoin(divisions, divisions.c.id == User.division_id)
+        .where(_about_resident(resident_id, principal.household_id))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+    record(
+        db,
+        actor=principal,
+        action="read",
+        entity="access_log",
+        entity_id=resident_id,
+        purpose="own access log",
+    )
+    return [_access(entry, name, level, principal) for entry, name, level in rows]
+
+
+def _about_resident(resident_id: int, household_id: int | None) -> Any:
+    own = str(resident_id)
+    conditions = [and_(AuditEntry.entity.in_(_RESIDENT_ENTITIES), AuditEntry.entity_id == own)]
+    if household_id is not None:
+        conditions.append(
+            and_(AuditEntry.entity == "household", AuditEntry.entity_id == str(household_id))
+        )
+    for entity, (table_name, column) in _OWNED_ENTITIES.items():
+        table = Base.metadata.tables[table_name]
+        ids = select(cast(table.c.id, String)).where(table.c[column] == resident_id)
+        conditions.append(and_(AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids)))
+    return or_(*conditions)
+
+
+def _access(entry: AuditEntry, name: str | None, level: str | None, me: Principal) -> Access:
+    return Access(
+        at=entry.at,
+        role=entry.actor_role,
+        organisation=name or "",
+        organisation_level=level or "",
+        action=entry.action,
+        entity=entry.entity,
+        purpose=entry.purpose,
+        outcome=entry.outcome,
+        is_self=entry.actor_user_id is not None and entry.actor_user_id == me.user_id,
+    )

@@ -1,0 +1,70 @@
+"""A resident sees who accessed their record and why: role, office and purpose, no usernames."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epicontrol.core.models import AuditEntry
+from tests.factories import City, login
+
+
+def _read_status(client: TestClient, city: City, user: str, resident: str, purpose: str) -> int:
+    response = client.get(
+        f"/api/residents/{city.residents[resident]}/risk-status",
+        headers={**login(client, user), "X-Purpose": purpose},
+    )
+    return response.status_code
+
+
+def test_resident_sees_staff_reads_of_their_record_and_nobody_elses(
+    client: TestClient, city: City, db: Session
+) -> None:
+    assert _read_status(client, city, "gridworker_g1", "wang_father", "fever follow-up") == 200
+    assert _read_status(client, city, "officer_m3", "wang_father", "curiosity") == 403
+    assert _read_status(client, city, "gridworker_g1", "neighbour", "contact tracing") == 200
+
+    response = client.get("/api/me/access-log", headers=login(client, "resident_wang"))
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    log = response.json()
+    staff = [a for a in log if not a["is_self"]]
+    # Newest first: the refused read by the m3 officer, then the grid worker's.
+    assert [(a["role"], a["purpose"], a["outcome"]) for a in staff] == [
+        ("community_officer", "curiosity", "denied"),
+        ("grid_worker", "fever follow-up", "allowed"),
+    ]
+    assert (staff[1]["organisation"], staff[1]["organisation_level"]) == ("测试g1", "grid")
+    assert (staff[0]["organisation"], staff[0]["organisation_level"]) == ("测试m3", "community")
+    assert "gridworker_g1" not in response.text and "officer_m3" not in response.text
+    assert "contact tracing" not in response.text  # the neighbour's record is not wang's
+
+    # Reading one's own access log is itself audited.
+    read = db.scalar(select(AuditEntry).where(AuditEntry.entity == "access_log"))
+    assert read is not None and read.entity_id == str(city.residents["wang_father"])
+
+
+def test_only_residents_have_an_access_log(client: TestClient, city: City) -> None:
+    assert client.get("/api/me/access-log").status_code == 401
+    assert client.get("/api/me/access-log", headers=login(client, "admin")).status_code == 403
+    page = client.get(
+        "/public/me/access-log", headers={"Accept": "text/html"}, follow_redirects=False
+    )
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/login?next=")
+
+
+def test_access_log_page_in_chinese_and_english(client: TestClient, city: City) -> None:
+    assert _read_status(client, city, "gridworker_g1", "wang_father", "fever follow-up") == 200
+    headers = login(client, "resident_wang")
+    english = client.get("/public/me/access-log?lang=en", headers=headers)
+    assert english.status_code == 200
+    assert "Who accessed my record" in english.text and "Grid worker" in english.text
+    assert "fever follow-up" in english.text
+    chinese = client.get("/public/me/access-log?lang=zh", headers=headers)
+    assert "谁查看了我的信息" in chinese.text and "网格员" in chinese.text
+    assert "发热随访" in chinese.text  # a known purpose shown in the page's language
+    for page in (english, chinese):
+        assert "gridworker_g1" not in page.text
+        assert page.headers["cache-control"] == "no-store"
