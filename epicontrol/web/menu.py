@@ -23,6 +23,11 @@ LINKS: tuple[Link, ...] = (
     Link("/risk-status", "我的健康码 My risk status", Permission.RISK_APPEAL),
     Link("/daily-report", "每日健康报告 Daily health report", Permission.REPORT_SUBMIT),
     Link("/self-check", "发热自查 Fever self-check"),
+    Link("/public", "公众服务 Public services"),
+    Link("/public/masks", "口罩预约 Face masks", Permission.MASK_ORDER),
+    Link("/public/me/travel", "我的行程 My travel record", Permission.REPORT_SUBMIT),
+    Link("/public/me/crossed-paths", "同行程查询 Did I cross paths?", Permission.REPORT_SUBMIT),
+    Link("/public/consult", "在线问诊 Online consultation", Permission.CONSULT_BOOK),
     Link("/report", "举报 Report a concern"),
     Link("/checkpoint", "卡口扫码 Checkpoint", Permission.CHECKPOINT_OPERATE),
     Link("/tasks", "网格任务 Grid tasks", Permission.TASK_READ),
@@ -38,6 +43,12 @@ LINKS: tuple[Link, ...] = (
     Link("/linkage/review", "记录关联审核 Record linkage review", Permission.LINKAGE_REVIEW),
     Link("/fever-clinic", "发热门诊登记 Fever-clinic registration", Permission.CLINIC_REGISTER),
     Link("/dashboard", "指挥看板 Command dashboard", Permission.DASHBOARD_READ),
+    Link("/articles", "发布与辟谣 Releases, rumors, facts", Permission.ARTICLE_WRITE),
+    Link("/articles?state=in_review", "待审稿件 Articles to review", Permission.ARTICLE_PUBLISH),
+    Link("/itineraries", "病例轨迹 Case itineraries", Permission.ITINERARY_APPROVE),
+    Link("/public/consult/manage", "在线问诊 Consultations", Permission.CONSULT_MANAGE),
+    Link("/supplies/rounds", "口罩投放 Mask rounds", Permission.MASK_MANAGE),
+    Link("/supplies/pickup", "口罩取货 Mask pickup", Permission.MASK_DISPENSE),
 )
 
 
