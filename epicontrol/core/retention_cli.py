@@ -14,6 +14,11 @@ retention_app = typer.Typer(help="Retention windows of personal data.", no_args_
 console = Console(stderr=True)
 
 
+@retention_app.callback()
+def retention_group() -> None:
+    """Retention windows of personal data (core/retention.py lists every table)."""
+
+
 @retention_app.command("purge")
 def purge_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="count only; change nothing")] = False,
