@@ -1,4 +1,4 @@
-"""Retention: every personal table has a window (or a stated exemption), and a purge applies them."""
+"""Retention: every personal table has a window (or a stated exemption); a purge applies them."""
 
 from __future__ import annotations
 
