@@ -15,10 +15,11 @@ Concurrent misses of one key wait for the first one's answer instead of all rend
 (a cold or expired entry under a rush costs one render, not hundreds).
 
 A logged-in write that succeeds (a non-GET answered below 400: an officer publishing or
-withdrawing, an import) empties this process's cache, so that its effect shows at once there;
-answers being rendered meanwhile are not kept. Anonymous writes (a self-check, a tip) publish
-nothing and leave it alone. Each server process has its own cache: another worker's pages, and
-changes made outside the web app (the CLI, a job), show within TTL_SECONDS.
+withdrawing, an import), other than the PERSONAL_WRITES, empties this process's cache, so
+that its effect shows at once there; answers being rendered meanwhile are not kept. Anonymous
+writes (a self-check, a tip) publish nothing and leave it alone. Each server process has its
+own cache: another worker's pages, and changes made outside the web app (the CLI, a job), show
+within TTL_SECONDS.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ HIT_HEADER = (b"x-cache", b"hit")
 GZIP_FROM_BYTES = 1024
 VARY = (b"vary", b"accept-encoding")
 UNCACHEABLE = (b"private", b"no-store", b"no-cache")
+# Writes that change only the writer's own records (a mask order, a pickup, a consultation
+# booking): they come in rushes and the public pages they touch (a round's remaining supply)
+# may lag by TTL_SECONDS, so they leave the cache alone rather than empty it on every order.
+PERSONAL_WRITES = (
+    "/public/masks/reserve",
+    "/api/supplies/reservations",
+    "/api/supplies/pickups",
+    "/supplies/pickup",
+    "/public/consult/",
+    "/api/consultations",
+)
 
 Key = tuple[str, bytes, str]
 
@@ -168,7 +180,8 @@ class PublicPageCache:
         try:
             await self.app(scope, receive, watch)
         finally:
-            if 0 < status < 400 and not is_anonymous(scope["headers"]):
+            personal = scope["path"].startswith(PERSONAL_WRITES)
+            if 0 < status < 400 and not personal and not is_anonymous(scope["headers"]):
                 self.clear()
 
     def fresh(self, key: Key) -> CachedAnswer | None:
