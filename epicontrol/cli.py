@@ -153,6 +153,7 @@ def _register_domain_commands() -> None:
     from epicontrol.demo.cli import demo_command
     from epicontrol.divisions.boundaries_cli import import_boundaries_command
     from epicontrol.movements.data_cli import export_command, purge_command
+    from epicontrol.portal.feed_cli import portal_app
     from epicontrol.tracing.trace_cli import trace_command
 
     app.command("demo", help="Build a synthetic city (into the store, or as Parquet with --out).")(
@@ -161,6 +162,7 @@ def _register_domain_commands() -> None:
     export_app.command("movements")(export_command)
     divisions_app.command("import-boundaries")(import_boundaries_command)
     app.command("purge")(purge_command)
+    app.add_typer(portal_app, name="portal")
     app.command("briefing", help="Write a division's daily briefing as PDF or offline HTML.")(
         briefing_command
     )
