@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from epicontrol.core.audit_chain_models import AuditSeal
@@ -116,12 +117,23 @@ def seal(
     return len(links)
 
 
-def seal_all(db: Session, *, key: bytes, lookback: int | None = None) -> int:
-    """Seal every committed entry, committing after each batch; returns how many."""
+def seal_all(db: Session, *, key: bytes, lookback: int | None = None, retries: int = 3) -> int:
+    """Seal every committed entry, committing after each batch; returns how many.
+
+    Pass a session with no pending work: a batch that collides with another process's sealer
+    (SQLite has no advisory lock) is rolled back and retried from the new head.
+    """
     total = 0
     while True:
-        sealed = seal(db, key=key, lookback=lookback)
-        db.commit()
+        try:
+            sealed = seal(db, key=key, lookback=lookback)
+            db.commit()
+        except (IntegrityError, OperationalError):
+            db.rollback()
+            retries -= 1
+            if retries < 0:
+                raise
+            continue
         total += sealed
         if sealed < SEAL_BATCH:
             return total
