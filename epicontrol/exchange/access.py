@@ -83,6 +83,20 @@ def _grant_for(
     return usable[0]
 
 
+def agency_of(db: Session, caller: Caller) -> str:
+    """The caller's agency: the key's, or that of the liaison's newest request (else their name)."""
+    if caller.agency is not None:
+        return caller.agency
+    assert caller.principal is not None
+    newest = db.scalar(
+        select(Grant.agency)
+        .where(Grant.requested_by == caller.principal.user_id)
+        .order_by(Grant.id.desc())
+        .limit(1)
+    )
+    return newest or caller.principal.username
+
+
 def _scope(db: Session, grant: Grant) -> list[Division]:
     return list(db.scalars(select(Division).where(Division.id.in_(grant.division_id_list))))
 

@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
@@ -169,12 +170,18 @@ def revoke_key(key_id: int, db: DbSession, principal: Approver) -> KeyOut:
 
 
 def _log_refusal(
-    request: Request, caller: access.Caller, dataset: str, kind: str, fmt: str, why: str
+    request: Request,
+    db: Session,
+    caller: access.Caller,
+    dataset: str,
+    kind: str,
+    fmt: str,
+    why: str,
 ) -> None:
     stats.log(
         request.app.state.sessions,
         stats.Logged(
-            agency=caller.agency or (caller.principal.username if caller.principal else ""),
+            agency=access.agency_of(db, caller),
             dataset=dataset[:40],
             kind=kind,
             format=fmt,
@@ -214,7 +221,7 @@ def export_dataset(
             now=now,
         )
     except AccessDenied as denial:
-        _log_refusal(request, caller, name, "export", format, denial.message)
+        _log_refusal(request, db, caller, name, "export", format, denial.message)
         raise
     body = ExportStream(
         request.app.state.sessions, vault, caller, plan, fmt=format, day=day or local_date(now)
@@ -256,7 +263,7 @@ def match_list(
             now=now,
         )
     except AccessDenied as denial:
-        _log_refusal(request, caller, "watch_list", "match", "csv", denial.message)
+        _log_refusal(request, db, caller, "watch_list", "match", "csv", denial.message)
         raise
     started = utcnow()
     result = matching.match(db, vault, caller, plan, file.file, today=local_date(now))
