@@ -113,6 +113,8 @@ def choose(query_lang: str | None, cookie: str | None, accept_language: str | No
 
 
 def _query_lang(query_string: bytes) -> str | None:
+    if b"lang=" not in query_string:  # most requests: no need to split anything
+        return None
     for pair in query_string.decode("latin-1").split("&"):
         name, _sep, value = pair.partition("=")
         if name == "lang":
@@ -131,6 +133,12 @@ def _cookie(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]
         elif name == b"accept-language":
             accept = value.decode("latin-1")
     return cookie, accept
+
+
+def scope_language(scope: Scope) -> str:
+    """The language LanguageMiddleware chose for this request (worked out again if it did not)."""
+    chosen = scope.get("state", {}).get("language")
+    return chosen if isinstance(chosen, str) else request_language(scope)[0]
 
 
 def request_language(scope: Scope) -> tuple[str, bool]:

@@ -2,7 +2,7 @@
 from memory (Ningxiang's app took three million visits in one night).
 
 What is cached: the 200 answers to anonymous GETs under the given path prefixes (/public and
-/api/public), keyed by path, query string and language (core/i18n.request_language), for
+/api/public), keyed by path, query string and language (core/i18n.scope_language), for
 TTL_SECONDS. What never is: a request with a session cookie, a bearer token or any cookie but
 the language one (a logged-in visitor's page is theirs alone); an answer that sets a cookie,
 says `Cache-Control: private` or `no-store`, or is larger than MAX_BODY_BYTES. The cache keeps
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from epicontrol.core.i18n import COOKIE as LANGUAGE_COOKIE
-from epicontrol.core.i18n import request_language
+from epicontrol.core.i18n import scope_language
 
 PREFIXES = ("/public", "/api/public")
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -150,7 +150,7 @@ class PublicPageCache:
             else:
                 await self.app(scope, receive, send)
             return
-        key: Key = (scope["path"], scope["query_string"], request_language(scope)[0])
+        key: Key = (scope["path"], scope["query_string"], scope_language(scope))
         answer = self.fresh(key)
         if answer is None and key in self.pending:
             answer = await self._wait(self.pending[key])

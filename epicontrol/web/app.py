@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -29,6 +31,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         stop_workers(workers)
+
+
+def _without_telemetry() -> dict[str, Any]:
+    """FastAPI's own OpenTelemetry hooks off where it has them (0.165+): their per-request check
+    of the providers cost ~30 us, a third of a cached public page's (bench/RESULTS.md)."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -71,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Epidemic prevention-and-control data platform",
         lifespan=_lifespan,
+        **_without_telemetry(),
     )
     engine = engine_for(settings.database_url)
     app.state.settings = settings
