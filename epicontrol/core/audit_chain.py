@@ -98,10 +98,41 @@ def seal(
 ) -> int:
     """Seal up to `limit` unsealed entries in id order; returns how many (the caller commits,
     and calls again while it returns `limit`)."""
+    return _seal_batch(db, key, limit, lookback, floor=None)[0]
+
+
+def seal_all(db: Session, *, key: bytes, lookback: int | None = None, retries: int = 3) -> int:
+    """Seal every committed entry, committing after each batch; returns how many.
+
+    Pass a session with no pending work: a batch that collides with another process's sealer
+    (SQLite has no advisory lock) is rolled back and retried from the new head.
+    """
+    total = 0
+    floor: int | None = None  # after a full batch, everything unsealed is above its last id
+    while True:
+        try:
+            sealed, last_id = _seal_batch(db, key, SEAL_BATCH, lookback, floor)
+            db.commit()
+        except (IntegrityError, OperationalError):
+            db.rollback()
+            retries -= 1
+            if retries < 0:
+                raise
+            continue
+        total += sealed
+        if sealed < SEAL_BATCH:
+            return total
+        floor = last_id
+
+
+def _seal_batch(
+    db: Session, key: bytes, limit: int, lookback: int | None, floor: int | None
+) -> tuple[int, int | None]:
+    """Seal one batch; returns how many and the highest entry id sealed."""
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEAL_LOCK_KEY})
     last = head(db)
-    entries = _unsealed(db, last, limit, lookback)
+    entries = _unsealed(db, last, limit, lookback, floor)
     seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
     links = []
     now = utcnow()
@@ -114,33 +145,11 @@ def seal(
         prev = digest
     if links:
         db.execute(insert(_chain), links)
-    return len(links)
-
-
-def seal_all(db: Session, *, key: bytes, lookback: int | None = None, retries: int = 3) -> int:
-    """Seal every committed entry, committing after each batch; returns how many.
-
-    Pass a session with no pending work: a batch that collides with another process's sealer
-    (SQLite has no advisory lock) is rolled back and retried from the new head.
-    """
-    total = 0
-    while True:
-        try:
-            sealed = seal(db, key=key, lookback=lookback)
-            db.commit()
-        except (IntegrityError, OperationalError):
-            db.rollback()
-            retries -= 1
-            if retries < 0:
-                raise
-            continue
-        total += sealed
-        if sealed < SEAL_BATCH:
-            return total
+    return len(links), entries[-1].id if entries else None
 
 
 def _unsealed(
-    db: Session, last: Head | None, limit: int, lookback: int | None
+    db: Session, last: Head | None, limit: int, lookback: int | None, floor: int | None
 ) -> Sequence[Row[Any]]:
     query = (
         select(*(_log.c[name] for name in _ENTRY_COLUMNS))
@@ -151,6 +160,8 @@ def _unsealed(
     )
     if last is not None and lookback is not None:
         query = query.where(_log.c.id > last.entry_id - lookback)
+    if floor is not None:
+        query = query.where(_log.c.id > floor)
     return db.execute(query).all()
 
 

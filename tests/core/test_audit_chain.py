@@ -7,7 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from epicontrol.core import audit, audit_chain
-from epicontrol.core.db import engine_for
+from epicontrol.core.db import engine_for, utcnow
+from epicontrol.core.models import AuditEntry
 from tests.factories import TEST_SECRET
 
 KEY = audit_chain.chain_key(TEST_SECRET)
@@ -133,3 +134,37 @@ def test_truncating_the_newest_seals_is_caught_only_against_a_published_head(
     assert audit_chain.verify(db, key=KEY).is_intact  # a shorter chain is still a chain
     result = audit_chain.verify(db, key=KEY, expected_head=(published.seq, published.hash))
     assert result.problem is not None and result.problem.kind == "truncated"
+
+
+def test_an_entry_committed_late_below_the_head_is_sealed_by_the_next_pass(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL ids are handed out at insert and transactions commit in any order: an
+    entry with a lower id than the head may appear later. Sealing runs in small batches."""
+    monkeypatch.setattr(audit_chain, "SEAL_BATCH", 5)
+    for entry_id in range(100, 112):
+        db.add(_entry(entry_id))
+    db.commit()
+    assert audit_chain.seal_all(db, key=KEY) == 12  # three batches
+    db.add(_entry(50))  # the request that started first commits last
+    db.commit()
+    assert audit_chain.seal(db, key=KEY) == 1  # what the background sealer runs
+    db.commit()
+    result = audit_chain.verify(db, key=KEY)
+    assert result.is_intact and result.checked == 13 and result.unsealed == 0
+    assert result.head is not None and result.head.entry_id == 50
+
+
+def _entry(entry_id: int) -> AuditEntry:
+    return AuditEntry(
+        id=entry_id,
+        at=utcnow(),
+        actor="late",
+        actor_role="system",
+        action="read",
+        entity="resident",
+        entity_id=str(entry_id),
+        purpose="",
+        outcome="allowed",
+        detail="",
+    )
