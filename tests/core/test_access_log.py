@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from epicontrol.core.models import AuditEntry
-from tests.factories import City, login
+from epicontrol.core import audit, audit_chain
+from epicontrol.core.audit_seal import seed_demo
+from epicontrol.core.deps import load_principal
+from epicontrol.core.models import AuditEntry, User
+from tests.factories import TEST_SECRET, City, login
 
 
 def _read_status(client: TestClient, city: City, user: str, resident: str, purpose: str) -> int:
@@ -68,3 +71,22 @@ def test_access_log_page_in_chinese_and_english(client: TestClient, city: City) 
     for page in (english, chinese):
         assert "gridworker_g1" not in page.text
         assert page.headers["cache-control"] == "no-store"
+
+
+def test_demo_seed_gives_the_demo_resident_an_access_log_and_seals_it(
+    db: Session, city: City
+) -> None:
+    for test_name, demo_name in (("resident_wang", "resident"), ("gridworker_g1", "gridworker")):
+        db.execute(update(User).where(User.username == test_name).values(username=demo_name))
+    db.commit()
+    seed_demo(db, secret=TEST_SECRET)
+    resident = load_principal(db, db.scalar(select(User.id).where(User.username == "resident")))
+    assert resident is not None
+    log = audit.access_log(db, principal=resident)
+    assert [(a.role, a.purpose) for a in log] == [
+        ("epidemiologist", "contact tracing"),
+        ("epidemiologist", "epidemiological investigation"),
+        ("grid_worker", "fever follow-up"),
+    ]  # the test city has no "officer": that read is skipped
+    result = audit_chain.verify(db, key=audit_chain.chain_key(TEST_SECRET))
+    assert result.is_intact and result.unsealed == 0 and result.checked > 0
