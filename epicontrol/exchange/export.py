@@ -22,27 +22,29 @@ from epicontrol.core.db import utcnow
 from epicontrol.exchange import datasets, formats, stats
 from epicontrol.exchange.access import Caller, Plan, still_allowed
 
-BATCH_ROWS = 20_000  # rows per batch, per Arrow record batch and per Parquet row group
+BATCH_ROWS = 5_000  # rows per batch, per Arrow record batch and per Parquet row group
 
 
 class ExportStopped(Exception):
     """The grant or key stopped being valid while the export was running."""
 
 
-def _converters(plan: Plan, vault: PersonalDataVault) -> list[Callable[[Any], Any]]:
-    def decrypt(blob: Any) -> str | None:
-        return None if blob is None else vault.decrypt(blob)
+def _converters(
+    plan: Plan, vault: PersonalDataVault
+) -> list[Callable[[list[Any]], list[Any]] | None]:
+    """Per field, how to turn a fetched column into the exported one (None: as fetched)."""
 
-    def as_bool(value: Any) -> bool | None:
-        return None if value is None else bool(value)
+    def decrypt(column: list[Any]) -> list[Any]:
+        return [None if blob is None else vault.decrypt(blob) for blob in column]
 
-    def keep(value: Any) -> Any:
-        return value
+    def as_bool(column: list[Any]) -> list[Any]:
+        # SQLite answers a boolean expression with 0 or 1.
+        return [None if value is None else bool(value) for value in column]
 
-    chosen: list[Callable[[Any], Any]] = []
+    chosen: list[Callable[[list[Any]], list[Any]] | None] = []
     for name in plan.fields:
         field = plan.dataset.field(name)
-        chosen.append(decrypt if field.identity else as_bool if field.kind == "bool" else keep)
+        chosen.append(decrypt if field.identity else as_bool if field.kind == "bool" else None)
     return chosen
 
 
@@ -77,7 +79,8 @@ class ExportStream:
             with self.sessions() as db:
                 self._audit_start(db)
                 db.commit()
-                for chunk in formats.encode(self.fmt, self.schema(), self._batches(db)):
+                schema = self.schema()
+                for chunk in formats.encode(self.fmt, schema, self._batches(db, schema)):
                     self.bytes += len(chunk)
                     yield chunk
         except ExportStopped as stop:
@@ -92,16 +95,18 @@ class ExportStream:
         finally:
             self._log(status, note, int((time.monotonic() - started) * 1000))
 
-    def _batches(self, db: Session) -> Iterator[formats.Batch]:
+    def _batches(self, db: Session, schema: Any) -> Iterator[Any]:
         convert = _converters(self.plan, self.vault)
         for division in self.plan.divisions:
             query = datasets.query(self.plan.dataset, division, self.day, self.plan.fields)
-            result = db.execute(query.execution_options(stream_results=True))
+            # Core execution (no ORM row processing); a server-side cursor on PostgreSQL.
+            result = db.connection().execute(query.execution_options(stream_results=True))
             for part in result.partitions(self.batch_rows):
                 self._recheck()
-                batch = [tuple(f(v) for f, v in zip(convert, row, strict=True)) for row in part]
-                self.rows += len(batch)
-                yield batch
+                columns = [list(c) for c in zip(*part, strict=True)]
+                columns = [f(c) if f else c for f, c in zip(convert, columns, strict=True)]
+                self.rows += len(part)
+                yield formats.record_batch(schema, columns)
 
     def _recheck(self) -> None:
         with self.sessions() as check:

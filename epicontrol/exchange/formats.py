@@ -6,10 +6,8 @@ Each encoder yields the bytes of a batch as soon as it is written, so an export 
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,7 +18,6 @@ FORMATS = {
     "parquet": "application/vnd.apache.parquet",
     "arrow": "application/vnd.apache.arrow.stream",
 }
-Batch = list[tuple[Any, ...]]
 
 
 class _Drain(io.RawIOBase):
@@ -63,46 +60,43 @@ def arrow_schema(fields: list[tuple[str, str]]) -> pa.Schema:
     return pa.schema([(name, types[kind]) for name, kind in fields])
 
 
-def _record_batch(schema: pa.Schema, batch: Batch) -> pa.RecordBatch:
+def record_batch(schema: pa.Schema, columns: list[list[Any]]) -> pa.RecordBatch:
+    """A record batch of `schema` from one Python list per column."""
     import pyarrow as pa
 
-    columns = list(zip(*batch, strict=True)) if batch else [()] * len(schema)
-    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
+    # The system allocator hands freed batches back to the OS; Arrow's default pool keeps them.
+    pool = pa.system_memory_pool()
+    arrays = [
+        pa.array(col, type=f.type, memory_pool=pool) for col, f in zip(columns, schema, strict=True)
+    ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return "" if value is None else value
+def encode_csv(schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
+    """RFC 4180 CSV (UTF-8, header line, strings quoted, timestamps as `... HH:MM:SS.ffffffZ`)."""
+    import pyarrow.csv as pa_csv
+
+    sink = _Drain()
+    with pa_csv.CSVWriter(sink, schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+            yield sink.take()
+    yield sink.take()
 
 
-def encode_csv(schema: pa.Schema, batches: Iterable[Batch]) -> Iterator[bytes]:
-    """A header line, then each batch's lines (UTF-8)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(schema.names)
-    for batch in batches:
-        writer.writerows([_csv_value(v) for v in row] for row in batch)
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue().encode()
-
-
-def encode_arrow(schema: pa.Schema, batches: Iterable[Batch]) -> Iterator[bytes]:
+def encode_arrow(schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
     """The Arrow IPC stream format: schema, a record batch per batch, end-of-stream marker."""
     import pyarrow as pa
 
     sink = _Drain()
     with pa.ipc.new_stream(sink, schema) as writer:
         for batch in batches:
-            writer.write_batch(_record_batch(schema, batch))
+            writer.write_batch(batch)
             yield sink.take()
     yield sink.take()
 
 
-def encode_parquet(schema: pa.Schema, batches: Iterable[Batch]) -> Iterator[bytes]:
+def encode_parquet(schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
     """Parquet with a row group per batch; the footer (row-group index) comes last."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -110,12 +104,12 @@ def encode_parquet(schema: pa.Schema, batches: Iterable[Batch]) -> Iterator[byte
     sink = _Drain()
     with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
         for batch in batches:
-            writer.write_table(pa.Table.from_batches([_record_batch(schema, batch)]))
+            writer.write_table(pa.Table.from_batches([batch]))
             yield sink.take()
     yield sink.take()
 
 
-def encode(fmt: str, schema: pa.Schema, batches: Iterable[Batch]) -> Iterator[bytes]:
+def encode(fmt: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
     """The encoder of `fmt` (a key of FORMATS) over `batches`; empty chunks are skipped."""
     encoder = {"csv": encode_csv, "parquet": encode_parquet, "arrow": encode_arrow}[fmt]
     return (chunk for chunk in encoder(schema, batches) if chunk)
