@@ -140,7 +140,18 @@ def _about_resident(resident_id: int, household_id: int | None) -> Any:
         table = Base.metadata.tables[table_name]
         ids = select(cast(table.c.id, String)).where(table.c[column] == resident_id)
         conditions.append(and_(AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids)))
-    return or_(*conditions)
+    # A list names a division, not a record; an export of contacts names their case.
+    about = and_(AuditEntry.action.not_in(("list", "export")), or_(*conditions))
+    contacts = Base.metadata.tables["contacts"]
+    cases_with_me = select(cast(contacts.c.case_id, String)).where(
+        contacts.c.contact_resident_id == resident_id
+    )
+    exported = and_(
+        AuditEntry.entity == "contact",
+        AuditEntry.action == "export",
+        AuditEntry.entity_id.in_(cases_with_me),
+    )
+    return or_(about, exported)
 
 
 def _access(entry: AuditEntry, name: str | None, level: str | None, me: Principal) -> Access:

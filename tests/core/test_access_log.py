@@ -90,3 +90,16 @@ def test_demo_seed_gives_the_demo_resident_an_access_log_and_seals_it(
         ("epidemiologist", "epidemiological investigation"),
         ("grid_worker", "fever follow-up"),
     ]  # the test city has no "officer": that read is skipped
+
+
+def test_lists_naming_a_division_are_not_taken_for_the_resident(
+    client: TestClient, db: Session, city: City
+) -> None:
+    """Some entries carry a division's or a case's id in entity_id: a number that may equal
+    the resident's id must not put a stranger's list into their log."""
+    wang = city.residents["wang_father"]
+    audit.record(db, actor="x", action="list", entity="observation", entity_id=wang, purpose="l")
+    audit.record(db, actor="x", action="export", entity="contact", entity_id=wang, purpose="e")
+    db.commit()
+    response = client.get("/api/me/access-log", headers=login(client, "resident_wang"))
+    assert [a["purpose"] for a in response.json() if not a["is_self"]] == []
