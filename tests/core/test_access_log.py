@@ -103,3 +103,28 @@ def test_lists_naming_a_division_are_not_taken_for_the_resident(
     db.commit()
     response = client.get("/api/me/access-log", headers=login(client, "resident_wang"))
     assert [a["purpose"] for a in response.json() if not a["is_self"]] == []
+
+
+def test_a_contact_sees_the_export_of_their_case_s_contacts_and_the_case_its_tracing(
+    client: TestClient, db: Session, city: City
+) -> None:
+    from epicontrol.tracing import service as tracing
+    from tests.tracing.store_scenario import NOW, bearer, build
+
+    scenario = build(db, city)  # wang_father is the case; neighbour one of his close contacts
+    tracing.trace_case(db, scenario.case_id, now=NOW)
+    db.commit()
+    exported = client.get(
+        f"/api/cases/{scenario.case_id}/contacts.csv",
+        params={"purpose": "电话排查 calls"},
+        headers=bearer(db, "epidemiologist"),
+    )
+    assert exported.status_code == 200
+
+    def staff_log(username: str) -> list[tuple[str, str, str]]:
+        log = client.get("/api/me/access-log", headers=bearer(db, username)).json()
+        return [(a["role"], a["action"], a["entity"]) for a in log if not a["is_self"]]
+
+    assert ("epidemiologist", "export", "contact") in staff_log("resident_zhang")
+    assert ("epidemiologist", "export", "contact") not in staff_log("resident_wang")
+    assert any(entity == "case" for _, _, entity in staff_log("resident_wang"))
