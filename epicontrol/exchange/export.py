@@ -67,10 +67,9 @@ class ExportStream:
         self.rows = 0
         self.bytes = 0
 
-    def schema(self) -> Any:
-        """The Arrow schema of the exported fields."""
-        kinds = [(name, self.plan.dataset.field(name).kind) for name in self.plan.fields]
-        return formats.arrow_schema(kinds)
+    def fields(self) -> list[tuple[str, str]]:
+        """(name, kind) of the exported fields."""
+        return [(name, self.plan.dataset.field(name).kind) for name in self.plan.fields]
 
     def __iter__(self) -> Iterator[bytes]:
         started = time.monotonic()
@@ -79,8 +78,7 @@ class ExportStream:
             with self.sessions() as db:
                 self._audit_start(db)
                 db.commit()
-                schema = self.schema()
-                for chunk in formats.encode(self.fmt, schema, self._batches(db, schema)):
+                for chunk in formats.encode(self.fmt, self.fields(), self._batches(db)):
                     self.bytes += len(chunk)
                     yield chunk
         except ExportStopped as stop:
@@ -95,7 +93,7 @@ class ExportStream:
         finally:
             self._log(status, note, int((time.monotonic() - started) * 1000))
 
-    def _batches(self, db: Session, schema: Any) -> Iterator[Any]:
+    def _batches(self, db: Session) -> Iterator[formats.Columns]:
         convert = _converters(self.plan, self.vault)
         for division in self.plan.divisions:
             query = datasets.query(self.plan.dataset, division, self.day, self.plan.fields)
@@ -106,7 +104,7 @@ class ExportStream:
                 columns = [list(c) for c in zip(*part, strict=True)]
                 columns = [f(c) if f else c for f, c in zip(convert, columns, strict=True)]
                 self.rows += len(part)
-                yield formats.record_batch(schema, columns)
+                yield columns
 
     def _recheck(self) -> None:
         with self.sessions() as check:

@@ -223,6 +223,9 @@ def export_dataset(
     except AccessDenied as denial:
         _log_refusal(request, db, caller, name, "export", format, denial.message)
         raise
+    # The request's transaction ends here: the stream reads in its own session for minutes
+    # maybe, and must not keep this connection idle in a transaction meanwhile.
+    db.commit()
     body = ExportStream(
         request.app.state.sessions, vault, caller, plan, fmt=format, day=day or local_date(now)
     )
