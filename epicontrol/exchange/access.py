@@ -12,7 +12,7 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.errors import AccessDenied
 from epicontrol.divisions.models import Division
 from epicontrol.exchange import datasets, keys
-from epicontrol.exchange.grants import why_unusable
+from epicontrol.exchange.grants import checked_codes, why_unusable
 from epicontrol.exchange.models import ApiKey, ApiKeyGrant, Grant
 
 
@@ -107,6 +107,7 @@ def _requested_divisions(
     scope = _scope(db, grant)
     if not codes:
         return _outermost(scope)
+    checked_codes(codes)
     found = {d.code: d for d in db.scalars(select(Division).where(Division.code.in_(codes)))}
     unknown = [c for c in codes if c not in found]
     if unknown:

@@ -18,11 +18,21 @@ from epicontrol.exchange.models import Grant, GrantStatus
 
 MAX_GRANT_DAYS = 180  # a grant is renewed, not left open: half a year at most
 _AGENCY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+_CODE = re.compile(r"^[0-9A-Za-z]{1,32}$")
+
+
+def checked_codes(codes: list[str]) -> list[str]:
+    """Division codes as given, or InvalidInput for one that cannot be a code."""
+    bad = [c for c in codes if not _CODE.match(c)]
+    if bad:
+        raise InvalidInput("not a division code: " + ", ".join(repr(c[:40]) for c in bad[:5]))
+    return codes
 
 
 def _divisions_by_code(db: Session, codes: list[str]) -> list[Division]:
     if not codes:
         raise InvalidInput("name at least one division code for the grant's scope")
+    checked_codes(codes)
     found = {d.code: d for d in db.scalars(select(Division).where(Division.code.in_(codes)))}
     missing = [c for c in codes if c not in found]
     if missing:

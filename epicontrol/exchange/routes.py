@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,14 @@ router = APIRouter(tags=["exchange"])
 Requester = Annotated[Principal, Depends(require(Permission.GRANT_REQUEST))]
 Approver = Annotated[Principal, Depends(require(Permission.GRANT_DECIDE))]
 StatsReader = Annotated[Principal, Depends(require(Permission.EXCHANGE_STATS))]
-CodeList = Annotated[str, Query(description="comma-separated; all granted if empty")]
+CodeList = Annotated[
+    str, Query(max_length=2000, description="comma-separated; all granted if empty")
+]
+# Ids fit PostgreSQL's integer: a larger one is a 422, not a database error.
+MAX_ID = 2_147_483_647
+GrantId = Annotated[int, Path(ge=1, le=MAX_ID)]
+KeyId = Annotated[int, Path(ge=1, le=MAX_ID)]
+MAX_DAYS_AWAY = 366  # exports are of recent days; farther dates are mistakes
 
 
 def _split(value: str) -> list[str]:
@@ -110,7 +117,7 @@ def all_grants(db: DbSession, principal: Approver) -> list[GrantOut]:
 
 @router.post("/api/exchange/grants/{grant_id}/decision")
 def decide_grant(
-    grant_id: int, body: GrantDecision, db: DbSession, principal: Approver
+    grant_id: GrantId, body: GrantDecision, db: DbSession, principal: Approver
 ) -> GrantOut:
     """Grant (optionally narrowing fields or scope) or refuse a request."""
     grant = grants.decide(
@@ -126,7 +133,7 @@ def decide_grant(
 
 
 @router.post("/api/exchange/grants/{grant_id}/revoke")
-def revoke_grant(grant_id: int, body: RevokeIn, db: DbSession, principal: Approver) -> GrantOut:
+def revoke_grant(grant_id: GrantId, body: RevokeIn, db: DbSession, principal: Approver) -> GrantOut:
     """Revoke a grant: the next export (or the next batch of a running one) is refused."""
     return _grant_out(db, grants.revoke(db, principal=principal, grant_id=grant_id, note=body.note))
 
@@ -153,7 +160,7 @@ def create_key(body: KeyCreate, db: DbSession, vault: Vault, principal: Approver
 
 @router.post("/api/exchange/keys/{key_id}/rotate", status_code=201)
 def rotate_key(
-    key_id: int, body: KeyRotate, db: DbSession, vault: Vault, principal: Approver
+    key_id: KeyId, body: KeyRotate, db: DbSession, vault: Vault, principal: Approver
 ) -> IssuedKeyOut:
     """A new key replacing this one; the old one works `grace_hours` more (0: stops now)."""
     issued = keys.rotate(
@@ -163,7 +170,7 @@ def rotate_key(
 
 
 @router.post("/api/exchange/keys/{key_id}/revoke")
-def revoke_key(key_id: int, db: DbSession, principal: Approver) -> KeyOut:
+def revoke_key(key_id: KeyId, db: DbSession, principal: Approver) -> KeyOut:
     """Stop a key at once."""
     key = keys.revoke(db, principal=principal, key_id=key_id)
     return KeyOut.of(key, keys.grant_ids_of(db, key.id))
@@ -204,12 +211,14 @@ def export_dataset(
     day: Annotated[date | None, Query(description="local day; today if absent")] = None,
     fields: CodeList = "",
     divisions: CodeList = "",
-    grant_id: int | None = None,
+    grant_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> StreamingResponse:
     """The dataset streamed in batches; fields or divisions beyond the grant are refused (403)."""
     if not datasets.get(name).is_exportable:
         raise InvalidInput(f"dataset '{name}' is for list matching only (POST /api/exchange/match)")
     now = utcnow()
+    if day is not None and abs((day - local_date(now)).days) > MAX_DAYS_AWAY:
+        raise InvalidInput(f"day must be within {MAX_DAYS_AWAY} days of today")
     try:
         plan = access.authorise(
             db,
@@ -249,7 +258,7 @@ def match_list(
     settings: SettingsDep,
     caller: ExchangeCaller,
     file: Annotated[UploadFile, File(description="CSV with an id_number column")],
-    grant_id: Annotated[int | None, Form()] = None,
+    grant_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> MatchOut:
     """Which rows of the list are residents under watch (row numbers, colour if granted)."""
     if file.size is not None and file.size > settings.max_import_bytes:

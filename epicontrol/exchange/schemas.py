@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from epicontrol.exchange.models import ApiKey, Grant
+
+
+def _printable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no purpose or note needs control characters.
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+Name = Annotated[str, Field(max_length=64), AfterValidator(_printable)]
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class FieldOut(BaseModel):
@@ -27,23 +40,25 @@ class DatasetOut(BaseModel):
 
 
 class GrantRequest(BaseModel):
-    agency: str = Field(description="e.g. public_security, transport, rail")
-    dataset: str
-    fields: list[str]
-    division_codes: list[str] = Field(description="codes of the divisions whose subtrees it covers")
-    purpose: str = Field(max_length=400)
+    agency: Name = Field(description="e.g. public_security, transport, rail")
+    dataset: Name
+    fields: list[Name] = Field(max_length=50)
+    division_codes: list[Name] = Field(
+        max_length=200, description="codes of the divisions whose subtrees it covers"
+    )
+    purpose: Text = Field(max_length=400)
     expires_at: datetime
 
 
 class GrantDecision(BaseModel):
     approve: bool
-    fields: list[str] | None = Field(None, description="a subset of the requested fields")
-    division_codes: list[str] | None = Field(None, description="a narrower scope")
-    note: str = Field("", max_length=400)
+    fields: list[Name] | None = Field(None, max_length=50, description="a subset of the fields")
+    division_codes: list[Name] | None = Field(None, max_length=200, description="a narrower scope")
+    note: Text = Field("", max_length=400)
 
 
 class RevokeIn(BaseModel):
-    note: str = Field("", max_length=400)
+    note: Text = Field("", max_length=400)
 
 
 class GrantOut(BaseModel):
@@ -83,13 +98,15 @@ class GrantOut(BaseModel):
 
 
 class KeyCreate(BaseModel):
-    agency: str
-    grant_ids: list[int]
-    label: str = Field("", max_length=80)
+    agency: Name
+    grant_ids: list[Id] = Field(max_length=50)
+    label: Text = Field("", max_length=80)
 
 
 class KeyRotate(BaseModel):
-    grace_hours: float = Field(0, description="how long the old key keeps working; 0 = stops now")
+    grace_hours: float = Field(
+        0, ge=0, le=72, description="how long the old key keeps working; 0 = stops now"
+    )
 
 
 class KeyOut(BaseModel):

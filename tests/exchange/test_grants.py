@@ -43,6 +43,10 @@ def test_grant_is_requested_narrowed_by_the_approver_or_refused(
         _ask(client, liaison, expires_at=(utcnow() - timedelta(days=1)).isoformat()).status_code
         == 422
     )
+    assert _ask(client, liaison, purpose="locate people\x00 who left").status_code == 422
+    assert _ask(client, liaison, division_codes=["41'; --"]).status_code == 422
+    too_big = client.post(f"/api/exchange/grants/{2**40}/decision", headers=approver, json={})
+    assert too_big.status_code == 422
     asked = _ask(client, liaison)
     assert asked.status_code == 201 and asked.json()["status"] == "requested"
     grant_id = asked.json()["id"]
@@ -67,6 +71,8 @@ def test_grant_is_requested_narrowed_by_the_approver_or_refused(
         json={"approve": False, "note": "not needed"},
     )
     assert refused.json()["status"] == "refused"
+    far = client.get(EXPORT, headers=liaison, params={"day": "9999-12-31"})
+    assert far.status_code == 422
     answer = client.get(EXPORT, headers=liaison, params={"grant_id": refused_id})
     assert answer.status_code == 403 and "refused" in answer.json()["detail"]
 
