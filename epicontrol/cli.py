@@ -150,6 +150,8 @@ def create_device(
 def _register_domain_commands() -> None:
     # The domains keep their commands next to their code; heavy imports stay inside them.
     from epicontrol.analytics.briefing_cli import briefing_command
+    from epicontrol.core.audit_cli import audit_app
+    from epicontrol.core.retention_cli import retention_app
     from epicontrol.demo.cli import demo_command
     from epicontrol.divisions.boundaries_cli import import_boundaries_command
     from epicontrol.movements.data_cli import export_command, purge_command
@@ -163,6 +165,8 @@ def _register_domain_commands() -> None:
     divisions_app.command("import-boundaries")(import_boundaries_command)
     app.command("purge")(purge_command)
     app.add_typer(portal_app, name="portal")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(retention_app, name="retention")
     app.command("briefing", help="Write a division's daily briefing as PDF or offline HTML.")(
         briefing_command
     )

@@ -109,6 +109,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         tracing_in_background=False,
         monitoring_refresh_seconds=0,
         risk_status_sweep_seconds=0,
+        audit_seal_interval_seconds=0,
     )
 
 
@@ -153,6 +154,8 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
         "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": str(
             settings.retention_purge_interval_seconds
         ),
+        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": str(settings.audit_seal_interval_seconds),
+        "EPICONTROL_QA_WARM_UP": "false",  # 1-2 s of CPU per server; the Q&A tests load it
     }
     command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
     # Output goes to a file: a pipe nobody reads would fill up and stall the server.

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
         description="Standard deviation of the serial interval (days) for Rt and forecasts.",
     )
 
+    qa_warm_up: bool = Field(
+        default=True,
+        description="Load the Q&A's Chinese dictionary when `epicontrol serve` starts (1-2 s).",
+    )
     audit_seal_interval_seconds: float = Field(
         default=10.0,
         ge=0,

@@ -110,7 +110,7 @@ def demo_command(
             engine, summary.directory / "cases.parquet", now=utcnow()
         )
         with console.status("Seeding the public portal (articles, clinics, itineraries, masks)"):
-            seed_public_services(engine, seed=seed)
+            seed_public_services(engine, secret=settings.secret_key, seed=seed)
     finally:
         engine.dispose()
     _print_counts(console, summary.counts, summary.seconds)

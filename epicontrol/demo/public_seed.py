@@ -7,8 +7,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 
-def seed_public_services(engine: Engine, *, seed: int = 2020) -> None:
-    """Seed them in one transaction, after the city, its logins and its cases are stored."""
+def seed_public_services(engine: Engine, *, secret: str, seed: int = 2020) -> None:
+    """Seed them in one transaction, after the city, its logins and its cases are stored; then
+    a few staff reads of the demo resident's record (their access log) and the audit chain."""
     from epicontrol.portal import article_seed, clinics_demo, feed_demo, itineraries_demo
     from epicontrol.supplies import demo as supplies_demo
 
@@ -19,3 +20,7 @@ def seed_public_services(engine: Engine, *, seed: int = 2020) -> None:
         itineraries_demo.seed_demo(db, seed=seed)  # from the opened cases' investigations
         supplies_demo.seed_demo(db, seed=seed)
         db.commit()
+    with Session(engine) as db:
+        from epicontrol.core import audit_seal
+
+        audit_seal.seed_demo(db, secret=secret)  # last: seals every entry written before it

@@ -32,4 +32,10 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("/public/self-check", _("Fever self-check"), _("Check symptoms, book a consultation")),
     Function("/public/masks", _("Face masks"), _("Reserve masks for your household"), True),
     Function("/public/me/travel", _("My travel record"), _("Where you were, last 14 days"), True),
+    Function(
+        "/public/me/access-log",
+        _("Who accessed my record"),
+        _("Which office read your data, and why"),
+        True,
+    ),
 )

@@ -28,6 +28,7 @@ LINKS: tuple[Link, ...] = (
     Link("/public/me/travel", "我的行程 My travel record", Permission.REPORT_SUBMIT),
     Link("/public/me/crossed-paths", "同行程查询 Did I cross paths?", Permission.REPORT_SUBMIT),
     Link("/public/consult", "在线问诊 Online consultation", Permission.CONSULT_BOOK),
+    Link("/public/me/access-log", "谁查看了我的信息 Who accessed me", Permission.ACCESS_LOG_OWN),
     Link("/report", "举报 Report a concern"),
     Link("/checkpoint", "卡口扫码 Checkpoint", Permission.CHECKPOINT_OPERATE),
     Link("/tasks", "网格任务 Grid tasks", Permission.TASK_READ),

@@ -9,10 +9,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
     import uvicorn
 
+    from epicontrol.core.settings import get_settings
     from epicontrol.portal.qa_text import warm_up
 
     # With one worker the app runs in this process: its Q&A is ready before the first question.
-    threading.Thread(target=warm_up, name="qa-warm-up", daemon=True).start()
+    if get_settings().qa_warm_up:
+        threading.Thread(target=warm_up, name="qa-warm-up", daemon=True).start()
     uvicorn.run(
         "epicontrol.web.app:create_app",
         factory=True,

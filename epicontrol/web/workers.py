@@ -75,6 +75,18 @@ def _upload_mover(settings: Settings, sessions: Sessions) -> Worker | None:
     return start_upload_mover(sessions, secret=settings.secret_key)
 
 
+def _audit_sealer(settings: Settings, sessions: Sessions) -> Worker | None:
+    from epicontrol.core.audit_seal import start_audit_sealer
+
+    if settings.audit_seal_interval_seconds <= 0:
+        return None
+    return start_audit_sealer(
+        sessions,
+        secret=settings.secret_key,
+        interval_seconds=settings.audit_seal_interval_seconds,
+    )
+
+
 STARTERS: tuple[Callable[[Settings, Sessions], Worker | None], ...] = (
     _retention,
     _tracing,
@@ -82,6 +94,7 @@ STARTERS: tuple[Callable[[Settings, Sessions], Worker | None], ...] = (
     _monitoring,
     _sender_forgetter,
     _upload_mover,
+    _audit_sealer,
 )
 
 

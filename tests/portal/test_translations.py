@@ -14,10 +14,18 @@ PUBLIC_DOMAINS = ("portal", "supplies")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "gettext": None, "ngettext": (1, 2)}
 
 
+# Public pages outside those domains: (folder, file pattern) under the package.
+PUBLIC_PAGES = (("core/templates", "portal_*.html"),)
+
+
 def _sources(pattern: str) -> list[Path]:
-    return sorted(
+    found = {
         path for domain in PUBLIC_DOMAINS for path in (i18n.PACKAGE_DIR / domain).rglob(pattern)
-    )
+    }
+    if pattern == "*.html":
+        for folder, names in PUBLIC_PAGES:
+            found.update((i18n.PACKAGE_DIR / folder).glob(names))
+    return sorted(found)
 
 
 def _message_ids() -> dict[str, str]:
@@ -38,6 +46,7 @@ def _message_ids() -> dict[str, str]:
 def test_every_public_string_has_its_chinese() -> None:
     messages = _message_ids()
     assert "Fever clinics" in messages  # the extraction reads the templates
+    assert "Who accessed my record" in messages  # and the public pages of core/
     chinese = i18n.catalogue("zh")
     missing = {text: where for text, where in messages.items() if text not in chinese}
     assert not missing, f"no Chinese for {len(missing)} strings: {missing}"
