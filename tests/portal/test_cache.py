@@ -14,6 +14,7 @@ from epicontrol.cases.models import Case
 from epicontrol.core.db import utcnow
 from epicontrol.core.local_time import local_date
 from epicontrol.portal.cache import PublicPageCache
+from tests.async_support import run_async
 from tests.factories import City, login
 from tests.portal.test_feed import SAMPLE
 
@@ -67,7 +68,7 @@ async def _ask(
 
 
 def ask(app: Any, path: str, **options: Any) -> Answer:
-    return asyncio.run(_ask(app, path, **options))
+    return run_async(_ask(app, path, **options))
 
 
 def test_second_request_is_answered_without_the_app_until_it_expires() -> None:
@@ -152,7 +153,7 @@ def test_concurrent_misses_render_once_and_logged_in_writes_clear() -> None:
     async def rush() -> list[Answer]:
         return await asyncio.gather(*(_ask(cache, "/public/situation") for _ in range(50)))
 
-    answers = asyncio.run(rush())
+    answers = run_async(rush())
     assert page.calls == 1 and {a[2] for a in answers} == {b"call 1 GET /public/situation?"}
     ask(cache, "/api/public/tips", method="POST")  # anonymous: publishes nothing
     assert ask(cache, "/public/situation")[1].get("x-cache") == "hit"

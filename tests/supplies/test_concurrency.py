@@ -18,6 +18,7 @@ from epicontrol.core.db import engine_for, session_factory, utcnow
 from epicontrol.core.errors import Conflict
 from epicontrol.supplies import reservations
 from epicontrol.supplies.models import MaskReservation, MaskRound
+from tests.async_support import run_async
 from tests.factories import City
 from tests.supplies.support import (
     add_households,
@@ -52,7 +53,7 @@ def test_200_simultaneous_orders_against_100_give_exactly_100(
             )
         return Counter(answer.status_code for answer in answers)
 
-    statuses = asyncio.run(place_all())
+    statuses = run_async(place_all())
 
     assert statuses == {201: SUPPLY, 409: ORDERS - SUPPLY}, statuses
     db.expire_all()
