@@ -26,6 +26,8 @@ from epicontrol.tracing.models import Contact
 
 # Arrow type of each field kind; the CSV writes them as text.
 KINDS = ("string", "int", "timestamp", "date", "bool")
+# A source's hidden column naming whose records a row is (see Dataset.subject); never exported.
+SUBJECT = "_subject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,9 @@ class Dataset:
     fields: tuple[Field, ...]
     division_field: str
     is_personal: bool
+    # How the audit trail names the people an export is about, so that their access log shows
+    # it: (entity, action) for the SUBJECT column's ids, e.g. ("resident", "exchange:export").
+    subject: tuple[str, str] | None
     # (scope division, day) -> (FROM/WHERE/ORDER part without columns, the column of each field)
     source: Callable[[Division, date], tuple[Select[Any], dict[str, ColumnElement[Any]]]] | None
 
@@ -93,6 +98,7 @@ def _arrivals(division: Division, day: date) -> tuple[Select[Any], dict[str, Any
         "id_number": Resident.id_number_enc,
         "name": Resident.name_enc,
         "phone": Resident.phone_enc,
+        SUBJECT: a.resident_id,
     }
     base = (
         select()
@@ -122,6 +128,7 @@ def _contacts(division: Division, day: date) -> tuple[Select[Any], dict[str, Any
         "name": Resident.name_enc,
         "phone": Resident.phone_enc,
         "address": Household.address_enc,
+        SUBJECT: Contact.case_id,
     }
     base = (
         select()
@@ -184,6 +191,7 @@ REGISTRY: dict[str, Dataset] = {
             ),
             division_field="division_code",
             is_personal=True,
+            subject=("resident", "exchange:export"),
             source=_arrivals,
         ),
         Dataset(
@@ -203,6 +211,9 @@ REGISTRY: dict[str, Dataset] = {
             ),
             division_field="division_code",
             is_personal=True,
+            # The convention of core/audit.py's access log: a contacts export names its case,
+            # and every contact of that case sees it.
+            subject=("contact", "export"),
             source=_contacts,
         ),
         Dataset(
@@ -217,6 +228,7 @@ REGISTRY: dict[str, Dataset] = {
             ),
             division_field="division_code",
             is_personal=False,
+            subject=None,
             source=_case_counts,
         ),
         Dataset(
@@ -232,6 +244,7 @@ REGISTRY: dict[str, Dataset] = {
             ),
             division_field="",
             is_personal=True,
+            subject=None,
             source=None,
         ),
     )
@@ -251,3 +264,12 @@ def query(dataset: Dataset, division: Division, day: date, fields: list[str]) ->
     assert dataset.source is not None, "a match-only dataset has no query"
     base, columns = dataset.source(division, day)
     return base.add_columns(*(columns[name].label(name) for name in fields))
+
+
+def subjects(dataset: Dataset, division: Division, day: date) -> Select[Any] | None:
+    """The distinct ids of the people (or cases) an export of one scope division is about."""
+    if dataset.source is None or dataset.subject is None:
+        return None
+    base, columns = dataset.source(division, day)
+    subject = columns[SUBJECT]
+    return base.add_columns(subject).where(subject.isnot(None)).distinct().order_by(None)

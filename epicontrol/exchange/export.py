@@ -124,6 +124,7 @@ class ExportStream:
         raise ExportStopped(reason)
 
     def _audit_start(self, db: Session) -> None:
+        self._audit_subjects(db)
         audit.record(
             db,
             actor=self.caller.audit_actor,
@@ -140,6 +141,28 @@ class ExportStream:
                 "day": self.day.isoformat(),
             },
         )
+
+    def _audit_subjects(self, db: Session) -> None:
+        # One entry per person (or case) the export is about, so that each sees it in their
+        # access log; a few per export in practice (the day's arrivals, the open cases).
+        dataset = self.plan.dataset
+        if dataset.subject is None:
+            return
+        entity, action = dataset.subject
+        for division in self.plan.divisions:
+            query = datasets.subjects(dataset, division, self.day)
+            if query is None:
+                continue
+            for subject_id in db.scalars(query):
+                audit.record(
+                    db,
+                    actor=self.caller.audit_actor,
+                    action=action,
+                    entity=entity,
+                    entity_id=subject_id,
+                    purpose=self.plan.purpose,
+                    detail={"agency": self.plan.agency, "dataset": dataset.name},
+                )
 
     def _log(self, status: int, note: str, duration_ms: int) -> None:
         stats.log(

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault
 from epicontrol.core.db import engine_for, session_factory, utcnow
@@ -80,6 +81,11 @@ def test_each_format_parses_back_with_granted_fields_and_scope_only(
         )
     ).all()
     assert len(audited) == 4 and audited[0].purpose.startswith("locate")
+    # The contacts see the exports in their own access log (core/audit.py), with the purpose.
+    seen = audit.access_log(db, principal=_principal(db, "resident_wang"))
+    exports = [a for a in seen if a.action == "export"]
+    assert len(exports) == 4 and exports[0].purpose == "locate people under quarantine orders"
+    db.commit()
 
 
 def test_fields_or_divisions_beyond_the_grant_are_refused(
@@ -128,6 +134,10 @@ def test_arrivals_from_risk_areas_and_case_counts(
     )
     rows = pa.ipc.open_stream(arrivals.content).read_all().to_pylist()
     assert [(r["risk_area"], r["phone"]) for r in rows] == [("武汉市", city.phones["wang_father"])]
+    seen = audit.access_log(db, principal=_principal(db, "resident_wang"))
+    assert [a.action for a in seen] == ["exchange:export"]
+    assert audit.access_log(db, principal=_principal(db, "resident_zhang")) == []  # not risky
+    db.commit()  # reading the access log is audited: end the write before the next request
 
     grant_of("case_counts", ["division_code", "status", "cases"], [D1], agency="rail")
     counts = client.get("/api/exchange/datasets/case_counts/export", headers=liaison)
