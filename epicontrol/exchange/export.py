@@ -160,7 +160,8 @@ class ExportStream:
                     action=action,
                     entity=entity,
                     entity_id=subject_id,
-                    purpose=self.plan.purpose,
+                    # The access log shows role and purpose, not the actor: name the agency.
+                    purpose=f"{self.plan.agency}: {self.plan.purpose}",
                     detail={"agency": self.plan.agency, "dataset": dataset.name},
                 )
 

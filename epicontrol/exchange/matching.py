@@ -157,7 +157,7 @@ def _audit(
             action="exchange:match",
             entity="resident",
             entity_id=resident_id,
-            purpose=plan.purpose,
+            purpose=f"{plan.agency}: {plan.purpose}",
             detail={"agency": plan.agency, "grant": plan.grant_id},
         )
     audit.record(

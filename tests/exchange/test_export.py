@@ -84,7 +84,10 @@ def test_each_format_parses_back_with_granted_fields_and_scope_only(
     # The contacts see the exports in their own access log (core/audit.py), with the purpose.
     seen = audit.access_log(db, principal=_principal(db, "resident_wang"))
     exports = [a for a in seen if a.action == "export"]
-    assert len(exports) == 4 and exports[0].purpose == "locate people under quarantine orders"
+    assert (
+        len(exports) == 4
+        and exports[0].purpose == "public_security: locate people under quarantine orders"
+    )
     db.commit()
 
 
