@@ -50,6 +50,7 @@ LINKS: tuple[Link, ...] = (
     Link("/public/consult/manage", "在线问诊 Consultations", Permission.CONSULT_MANAGE),
     Link("/supplies/rounds", "口罩投放 Mask rounds", Permission.MASK_MANAGE),
     Link("/supplies/pickup", "口罩取货 Mask pickup", Permission.MASK_DISPENSE),
+    Link("/exchange/stats", "数据交换统计 Exchange statistics", Permission.EXCHANGE_STATS),
 )
 
 
