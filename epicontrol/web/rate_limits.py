@@ -1,0 +1,207 @@
+"""Rate limits on logging in and on the anonymous self-check: rolling windows in this process.
+
+Counts live in memory, per server process (an app owns its limiters): with N workers a client
+gets at most N times the limit, and a restart forgets the counts. The public reports (举报) keep
+their own limit in the database (reports/tips.py), since a report is stored anyway; a failed
+login or a self-check stores nothing, and a table written on every failure would turn a password
+guessing run into a write load. Keys are the username (case-folded) and the client address as
+uvicorn sees it; they stay in memory and are never logged.
+
+Logins: LOGIN_FAILURES_PER_USERNAME failures of one username, or LOGIN_FAILURES_PER_ADDRESS from
+one address, within LOGIN_WINDOW_SECONDS answer 429 with Retry-After before the password is even
+checked (argon2 costs ~0.1 s of CPU per try); a success clears the username's failures. The
+address limit is higher because a carrier NAT puts many phones behind one address.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+LOGIN_WINDOW_SECONDS = 15 * 60
+LOGIN_FAILURES_PER_USERNAME = 10
+LOGIN_FAILURES_PER_ADDRESS = 50
+# The fever self-check stores nothing but costs a render: a person checks a few times a day;
+# a family behind one address perhaps ten times an hour.
+PUBLIC_WRITE_WINDOW_SECONDS = 60
+PUBLIC_WRITES_PER_ADDRESS = 30
+PUBLIC_WRITE_PATHS = frozenset({"/api/public/self-check", "/public/self-check", "/self-check"})
+# Keys remembered at most; the least recently counted are forgotten first (bounded memory
+# under a flood from many addresses).
+MAX_KEYS = 100_000
+
+LOGIN_MESSAGE = (
+    "登录尝试过多，请 {minutes} 分钟后再试 Too many failed logins: try again in {minutes} min."
+)
+WRITE_MESSAGE = (
+    "提交过于频繁，请 {minutes} 分钟后再试 Too many requests from your connection: "
+    "try again in {minutes} min."
+)
+
+
+def minutes(seconds: int) -> int:
+    """Whole minutes to wait, at least one (what the messages say)."""
+    return max(1, math.ceil(seconds / 60))
+
+
+@dataclass
+class RollingWindow:
+    """Events per key within the last `window` seconds; thread-safe (sync routes run in a pool)."""
+
+    limit: int
+    window: float
+    clock: Callable[[], float] = time.monotonic
+    max_keys: int = MAX_KEYS
+    _events: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def retry_after(self, key: str) -> int | None:
+        """Seconds until `key` may act again, or None if it may now."""
+        with self._lock:
+            events = self._recent(key)
+            if events is None or len(events) < self.limit:
+                return None
+            # The event whose ageing out frees a place.
+            frees_at = events[len(events) - self.limit] + self.window
+            return max(1, math.ceil(frees_at - self.clock()))
+
+    def add(self, key: str) -> None:
+        """Count one event of `key` now."""
+        with self._lock:
+            events = self._recent(key)
+            if events is None:
+                events = self._events[key] = deque()
+                while len(self._events) > self.max_keys:
+                    self._events.popitem(last=False)
+            self._events.move_to_end(key)
+            events.append(self.clock())
+            while len(events) > self.limit:
+                events.popleft()
+
+    def clear(self, key: str) -> None:
+        """Forget `key`'s events."""
+        with self._lock:
+            self._events.pop(key, None)
+
+    def _recent(self, key: str) -> deque[float] | None:
+        events = self._events.get(key)
+        if events is None:
+            return None
+        since = self.clock() - self.window
+        while events and events[0] <= since:
+            events.popleft()
+        if not events:
+            del self._events[key]
+            return None
+        return events
+
+
+@dataclass
+class LoginThrottle:
+    """Failed logins per username and per client address."""
+
+    per_username: RollingWindow
+    per_address: RollingWindow
+
+    @classmethod
+    def default(cls, clock: Callable[[], float] = time.monotonic) -> LoginThrottle:
+        """The module's limits."""
+        return cls(
+            per_username=RollingWindow(LOGIN_FAILURES_PER_USERNAME, LOGIN_WINDOW_SECONDS, clock),
+            per_address=RollingWindow(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_SECONDS, clock),
+        )
+
+    def retry_after(self, *, username: str, address: str) -> int | None:
+        """Seconds to wait before this login may be tried, or None."""
+        waits = [
+            wait
+            for wait in (
+                self.per_username.retry_after(_username_key(username)),
+                self.per_address.retry_after(address),
+            )
+            if wait is not None
+        ]
+        return max(waits) if waits else None
+
+    def failed(self, *, username: str, address: str) -> None:
+        """Count a wrong password (or unknown username)."""
+        self.per_username.add(_username_key(username))
+        self.per_address.add(address)
+
+    def succeeded(self, *, username: str) -> None:
+        """A right password clears the username's failures (not the address's)."""
+        self.per_username.clear(_username_key(username))
+
+
+def _username_key(username: str) -> str:
+    return username.strip().casefold()
+
+
+_state_lock = threading.Lock()
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    """This app's login throttle, made on first use (tests may set app.state.login_throttle)."""
+    state = request.app.state
+    with _state_lock:
+        throttle = getattr(state, "login_throttle", None)
+        if throttle is None:
+            throttle = state.login_throttle = LoginThrottle.default()
+        return throttle
+
+
+def client_address(request: Request) -> str:
+    """The sender's address as the server sees it (uvicorn applies trusted proxy headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+def too_many(message: str, retry_after: int, *, page: bool) -> Response:
+    """A 429 with Retry-After: a short page for a browser form, JSON for the API."""
+    text = message.format(minutes=minutes(retry_after))
+    headers = {"Retry-After": str(retry_after)}
+    if page:
+        body = f'<!doctype html><meta charset="utf-8"><title>429</title><p role="alert">{text}</p>'
+        return HTMLResponse(body, status_code=429, headers=headers)
+    return JSONResponse({"detail": text}, status_code=429, headers=headers)
+
+
+class PublicWriteLimit:
+    """Pure-ASGI limit on the anonymous writes in `paths` (POSTs), per client address."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        paths: frozenset[str] = PUBLIC_WRITE_PATHS,
+        window: RollingWindow | None = None,
+    ) -> None:
+        self.app = app
+        self.paths = paths
+        self.window = window or RollingWindow(
+            PUBLIC_WRITES_PER_ADDRESS, PUBLIC_WRITE_WINDOW_SECONDS
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        wait = self.window.retry_after(address)
+        if wait is not None:
+            page = not scope["path"].startswith("/api/") and "text/html" in Headers(
+                scope=scope
+            ).get("accept", "")
+            await too_many(WRITE_MESSAGE, wait, page=page)(scope, receive, send)
+            return
+        self.window.add(address)
+        await self.app(scope, receive, send)
