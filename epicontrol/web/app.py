@@ -15,7 +15,9 @@ from epicontrol import __version__
 from epicontrol.core.db import engine_for, session_factory
 from epicontrol.core.i18n import LanguageMiddleware
 from epicontrol.core.settings import Settings, get_settings
-from epicontrol.web import errors
+from epicontrol.web import errors, log_privacy
+from epicontrol.web.rate_limits import PublicWriteLimit
+from epicontrol.web.security_headers import SecurityHeaders
 from epicontrol.web.workers import start_workers, stop_workers
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -133,4 +135,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ScanFastPath)
     # A resident's own risk status from a per-process cache (health_code/fast_path.py).
     app.add_middleware(RiskStatusFastPath)
+    # Anonymous self-checks per client address (web/rate_limits.py; logins: web/auth_routes.py).
+    app.add_middleware(PublicWriteLimit)
+    # Outermost: every answer, fast paths and cache hits included, carries the headers.
+    app.add_middleware(SecurityHeaders)
+    log_privacy.install()
     return app
