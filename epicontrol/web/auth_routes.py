@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -12,6 +12,7 @@ from epicontrol.core import audit, users
 from epicontrol.core.auth import SESSION_COOKIE, issue_token
 from epicontrol.core.deps import CurrentPrincipal, DbSession, SettingsDep, load_principal
 from epicontrol.core.errors import NotAuthenticated
+from epicontrol.web.rate_limits import LOGIN_MESSAGE, client_address, login_throttle, minutes
 from epicontrol.web.templating import render
 
 router = APIRouter(tags=["auth"])
@@ -36,15 +37,23 @@ class MeOut(BaseModel):
 
 @router.post("/api/auth/token")
 def token(
+    request: Request,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     db: DbSession,
     settings: SettingsDep,
 ) -> TokenOut:
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password for a bearer token (429 after too many failures)."""
+    throttle, address = login_throttle(request), client_address(request)
+    wait = throttle.retry_after(username=username, address=address)
+    if wait is not None:
+        message = LOGIN_MESSAGE.format(minutes=minutes(wait))
+        raise HTTPException(429, message, headers={"Retry-After": str(wait)})
     user = users.authenticate(db, username=username, password=password)
     if user is None:
+        throttle.failed(username=username, address=address)
         raise NotAuthenticated("wrong username or password")
+    throttle.succeeded(username=username)
     principal = load_principal(db, user.id)
     audit.record(db, actor=principal, action="login", entity="user", entity_id=user.id)
     return TokenOut(
@@ -87,10 +96,19 @@ def login_submit(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Check the password, set the session cookie and go where the user was heading."""
+    throttle, address = login_throttle(request), client_address(request)
+    wait = throttle.retry_after(username=username, address=address)
+    if wait is not None:
+        context = {"error": LOGIN_MESSAGE.format(minutes=minutes(wait)), "next": safe_next(next)}
+        refused = render(request, "login.html", context, status_code=429)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     user = users.authenticate(db, username=username, password=password)
     if user is None:
+        throttle.failed(username=username, address=address)
         context = {"error": "Wrong username or password 用户名或密码错误", "next": safe_next(next)}
         return render(request, "login.html", context, status_code=401)
+    throttle.succeeded(username=username)
     principal = load_principal(db, user.id)
     audit.record(db, actor=principal, action="login", entity="user", entity_id=user.id)
     response = RedirectResponse(safe_next(next), status_code=303)
