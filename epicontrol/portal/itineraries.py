@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import TRACED_STATUSES, Case, TravelEntry
 from epicontrol.cases.service import get_visible
-from epicontrol.core import audit
+from epicontrol.core import audit, kanonymity
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from epicontrol.divisions.models import Division
+from epicontrol.divisions.models import Division, DivisionLevel
 from epicontrol.people.models import Resident
 from epicontrol.places.models import Place
 from epicontrol.portal import itineraries_anonymise as anonymise
@@ -183,6 +183,70 @@ def _public_number(db: Session, case_id: int) -> int:
     raise Conflict("could not number the case: try again")
 
 
+def _release_area(db: Session, division_id: int) -> Division:
+    """The population an itinerary is published for: the city holding the case's division (the
+    public portal is the city's; no home area is published), else the tree's top."""
+    path = db.scalar(select(Division.path).where(Division.id == division_id)) or "/"
+    ids = [int(part) for part in path.strip("/").split("/") if part]
+    above = {d.id: d for d in db.scalars(select(Division).where(Division.id.in_(ids)))}
+    chain = [above[i] for i in ids if i in above]
+    city = [d for d in chain if d.level == DivisionLevel.CITY.value]
+    return (city or chain)[0]
+
+
+def _sharing(db: Session, area: Division, sex: str, age: int, year: int, width: int | None) -> int:
+    """Residents of `area` with `sex` whose age in `year` falls in the case's band of `width`
+    years (any age when None)."""
+    query = (
+        select(func.count(Resident.id))
+        .join(Division, Division.id == Resident.division_id)
+        .where(Division.path.startswith(area.path, autoescape=True), Resident.sex == sex)
+    )
+    if width is not None:
+        lowest, highest = kanonymity.age_bounds(age, width)
+        query = query.where(Resident.birth_year <= year - lowest)
+        if highest is not None:
+            query = query.where(Resident.birth_year >= year - highest)
+    return db.scalar(query) or 0
+
+
+def _check_k_anonymity(db: Session, itinerary: CaseItinerary) -> None:
+    """Refuse (409) an itinerary whose published age band and sex fewer than k residents of the
+    city share: with the places and times, they could point at one person. The table stores
+    10-year bands only, so a wider band that would do is named, not published."""
+    birth_year = db.scalar(
+        select(Resident.birth_year)
+        .join(Case, Case.resident_id == Resident.id)
+        .where(Case.id == itinerary.case_id)
+    )
+    if birth_year is None:
+        return
+    year, k = itinerary.report_date.year, kanonymity.privacy_k()
+    age, area = max(year - birth_year, 0), _release_area(db, itinerary.division_id)
+    levels = kanonymity.ladder(areas=["city"])
+
+    def count(level: kanonymity.Level) -> int:
+        return _sharing(db, area, itinerary.sex, age, year, level.age_width)
+
+    found = kanonymity.first_safe_level(levels, count, k)
+    if found is not None and found[0] == levels[0]:
+        return
+    shared = count(levels[0])
+    message = (
+        f"k-anonymity: only {shared} residents of {area.name} share this case's age band "
+        f"{kanonymity.age_band(age, levels[0].age_width)} and sex (k = {k}); publishing it "
+        "could identify the person"
+    )
+    if found is None:
+        raise Conflict(f"{message}, and even its sex alone is shared by fewer than {k}")
+    level, size = found
+    wider = kanonymity.age_band(age, level.age_width)
+    raise Conflict(
+        f"{message}. A release with {', '.join(level.describe())} ({wider}) would be shared by "
+        f"{size}, but itineraries publish 10-year bands: it stays a draft"
+    )
+
+
 def approve(
     db: Session, *, principal: Principal, itinerary_id: int, now: datetime
 ) -> CaseItinerary:
@@ -198,6 +262,7 @@ def approve(
     stops = db.scalar(select(func.count()).where(ItineraryStop.itinerary_id == itinerary.id))
     if not stops:
         raise InvalidInput("the itinerary has no public place: there is nothing to publish")
+    _check_k_anonymity(db, itinerary)
     itinerary.public_number = _public_number(db, itinerary.case_id)
     itinerary.state = ItineraryState.PUBLISHED.value
     itinerary.approved_by_id = principal.user_id

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epicontrol.cases import investigations
@@ -19,6 +19,7 @@ from epicontrol.cases.models import Case, CaseStatus
 from epicontrol.cases.schemas import CaseIn, InvestigationIn, TravelEntryIn
 from epicontrol.core.db import utcnow
 from epicontrol.core.models import AuditEntry
+from epicontrol.people.models import Resident
 from epicontrol.places.models import Place, PlaceKind
 from epicontrol.portal import itineraries
 from epicontrol.portal.itinerary_models import CaseItinerary, ItineraryStop
@@ -73,8 +74,36 @@ def add_places(db: Session, city: City) -> dict[str, int]:
     return {name: place.id for name, place in rows.items()}
 
 
+def add_peers(
+    db: Session, city: City, who: str, count: int = 4, *, born: int | None = None
+) -> None:
+    """`count` residents of the city sharing `who`'s sex and birth year (or `born`), so the
+    case's age band and sex are shared by count + 1 people (k = 5 with the default); in another
+    grid, since the itinerary's population is the city. Only the fields the k-anonymity count
+    reads are real."""
+    sex, birth_year = db.execute(
+        select(Resident.sex, Resident.birth_year).where(Resident.id == city.residents[who])
+    ).one()
+    made = db.scalar(select(func.count(Resident.id))) or 0
+    for n in range(count):
+        db.add(
+            Resident(
+                division_id=city.divisions["g4"],
+                id_number_hash=f"peer-{who}-{made + n}",
+                id_number_enc=b"-",
+                name_enc=b"-",
+                name_masked="*",
+                sex=sex,
+                birth_year=born or birth_year,
+            )
+        )
+    db.flush()
+
+
 def build(db: Session, city: City, who: str = "wang_father") -> Scenario:
-    """A confirmed case (born 1970) whose investigation names five stays, two public."""
+    """A confirmed case (born 1970) whose investigation names five stays, two public; four more
+    men of his age live in the city, so his itinerary is 5-anonymous on age band and sex."""
+    add_peers(db, city, who)
     places = add_places(db, city)
     epidemiologist = principal(db, "epidemiologist")
     now = utcnow()
@@ -352,6 +381,7 @@ def test_seed_demo_publishes_itineraries_from_recorded_stays(db: Session, city: 
     from tests.tracing.store_scenario import add_stay
 
     places = add_places(db, city)
+    add_peers(db, city, "wang_father")
     now = utcnow()
     today = now.astimezone(CHINA).date()
     data = CaseIn(
