@@ -79,6 +79,13 @@ def test_approval_needs_five_residents_sharing_age_band_and_sex(
     assert db.scalar(select(CaseItinerary.state)) == "draft"
     assert db.scalar(select(CaseItinerary.public_number)) is None
     assert client.get("/api/public/itineraries").json()["total"] == 0
+    # The staff page's approve button gets the same refusal as a page.
+    page = client.post(
+        f"/itineraries/{made.json()['id']}/approve",
+        headers={**commander, "Accept": "text/html"},
+        follow_redirects=False,
+    )
+    assert page.status_code == 409 and "k-anonymity: only 4 residents" in page.text
     # A fifth man of his decade moves into the city: now the band is shared by five.
     add_peers(db, city, "neighbour", 1)
     db.commit()
