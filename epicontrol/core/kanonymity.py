@@ -26,8 +26,11 @@ Record = Mapping[str, Hashable]
 
 
 def privacy_k() -> int:
-    """The k every release must meet (at least 2: k = 1 would allow unique records)."""
-    return max(K, 2)
+    """The k every release must meet: EPICONTROL_PRIVACY_K (at least 2: k = 1 would allow
+    unique records)."""
+    from epicontrol.core.settings import get_settings
+
+    return max(get_settings().privacy_k, 2)
 
 
 @dataclass(frozen=True, slots=True)

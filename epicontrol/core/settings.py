@@ -92,6 +92,12 @@ class Settings(BaseSettings):
         description="Standard deviation of the serial interval (days) for Rt and forecasts.",
     )
 
+    privacy_k: int = Field(
+        default=5,
+        ge=2,
+        description="k of k-anonymity: a published record must share its quasi-identifiers "
+        "with at least k residents (core/kanonymity.py).",
+    )
     qa_warm_up: bool = Field(
         default=True,
         description="Load the Q&A's Chinese dictionary when `epicontrol serve` starts (1-2 s).",

@@ -17,6 +17,7 @@ from epicontrol.cases.schemas import InvestigationIn, TravelEntryIn
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import load_principal
+from epicontrol.core.errors import Conflict
 from epicontrol.core.models import User
 from epicontrol.core.policy import Role
 from epicontrol.movements.models import Movement
@@ -117,6 +118,10 @@ def seed_demo(
         _investigate(db, epidemiologist, case, now)
         draft = itineraries.draft(db, principal=epidemiologist, case_id=case.id, now=now)
         if db.scalar(select(ItineraryStop.id).where(ItineraryStop.itinerary_id == draft.id)):
-            itineraries.approve(db, principal=commander, itinerary_id=draft.id, now=now)
+            try:
+                with db.begin_nested():
+                    itineraries.approve(db, principal=commander, itinerary_id=draft.id, now=now)
+            except Conflict:
+                continue  # fewer than k residents share the case's age band and sex: stays a draft
             published.append(draft.id)
     _cross_paths(db, random.Random(seed), published, now)
