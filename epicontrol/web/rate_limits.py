@@ -38,6 +38,7 @@ PUBLIC_WRITE_PATHS = frozenset({"/api/public/self-check", "/public/self-check", 
 # Keys remembered at most; the least recently counted are forgotten first (bounded memory
 # under a flood from many addresses).
 MAX_KEYS = 100_000
+USERNAME_KEY_CHARS = 81
 
 LOGIN_MESSAGE = (
     "登录尝试过多，请 {minutes} 分钟后再试 Too many failed logins: try again in {minutes} min."
@@ -143,7 +144,9 @@ class LoginThrottle:
 
 
 def _username_key(username: str) -> str:
-    return username.strip().casefold()
+    # Usernames are at most 80 characters (core/models.py): a longer one cannot exist, and the
+    # cut keeps a flood of huge names from filling memory.
+    return username.strip().casefold()[:USERNAME_KEY_CHARS]
 
 
 _state_lock = threading.Lock()
