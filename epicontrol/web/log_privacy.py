@@ -11,12 +11,17 @@ import logging
 
 ACCESS_LOGGER = "uvicorn.access"
 WITHHELD = "?[query withheld]"
+# Markers exactly as earlier filters write them; anything else after "?" goes.
+KEPT_MARKERS = frozenset({"[query withheld]", "[question withheld]"})
 
 
 def strip_query(path: str) -> str:
-    """`path` without its query string; a withheld marker says there was one."""
-    head, separator, _ = path.partition("?")
-    return head + WITHHELD if separator else head
+    """`path` without its query string; a withheld marker says there was one. A marker put
+    there by an earlier filter (portal/qa_routes.py's "[question withheld]") is kept."""
+    head, separator, query = path.partition("?")
+    if not separator or query in KEPT_MARKERS:
+        return path
+    return head + WITHHELD
 
 
 class QueryStringFilter(logging.Filter):

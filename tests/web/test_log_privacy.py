@@ -33,6 +33,13 @@ def test_the_filter_keeps_the_path_and_withholds_the_query() -> None:
     assert "/api/residents?[query withheld]" in line
     assert NAME not in line and PHONE not in line
     assert log_privacy.strip_query("/public/situation") == "/public/situation"
+    # The Q&A filter's own marker stays (tests/portal/test_qa_browser.py looks for it).
+    assert (
+        log_privacy.strip_query("/public/qa?[question withheld]")
+        == "/public/qa?[question withheld]"
+    )
+    forged = f"/public/qa?[{NAME} withheld]"  # looks like a marker, is a query: withheld
+    assert log_privacy.strip_query(forged) == "/public/qa?[query withheld]"
 
 
 def test_installing_twice_adds_one_filter() -> None:
