@@ -74,11 +74,17 @@ def build_engine(url: str) -> Engine:
         # A connection per request thread (Starlette's pool has 40): with SQLAlchemy's default 5+10,
         # 64 concurrent requests queued for connections. SQLite connections cost little.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False}, pool_size=40, max_overflow=24
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=40,
+            max_overflow=24,
+            hide_parameters=True,  # a logged SQL error never carries someone's data
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+    )
 
 
 @lru_cache

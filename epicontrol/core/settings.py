@@ -92,6 +92,24 @@ class Settings(BaseSettings):
         description="Standard deviation of the serial interval (days) for Rt and forecasts.",
     )
 
+    login_failures_per_username: int = Field(
+        default=10,
+        ge=1,
+        description="Failed logins of one username within the login window before 429.",
+    )
+    login_failures_per_address: int = Field(
+        default=50,
+        ge=1,
+        description="Failed logins from one client address within the login window before 429.",
+    )
+    login_window_seconds: int = Field(
+        default=900, ge=1, description="The rolling window of the login limits, in seconds."
+    )
+    public_writes_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Anonymous self-checks one client address may post per rolling minute.",
+    )
     privacy_k: int = Field(
         default=5,
         ge=2,

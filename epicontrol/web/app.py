@@ -16,7 +16,7 @@ from epicontrol.core.db import engine_for, session_factory
 from epicontrol.core.i18n import LanguageMiddleware
 from epicontrol.core.settings import Settings, get_settings
 from epicontrol.web import errors, log_privacy
-from epicontrol.web.rate_limits import PublicWriteLimit
+from epicontrol.web.rate_limits import PublicWriteLimit, RollingWindow
 from epicontrol.web.security_headers import SecurityHeaders
 from epicontrol.web.workers import start_workers, stop_workers
 
@@ -136,7 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # A resident's own risk status from a per-process cache (health_code/fast_path.py).
     app.add_middleware(RiskStatusFastPath)
     # Anonymous self-checks per client address (web/rate_limits.py; logins: web/auth_routes.py).
-    app.add_middleware(PublicWriteLimit)
+    app.add_middleware(
+        PublicWriteLimit, window=RollingWindow(settings.public_writes_per_minute, 60.0)
+    )
     # Outermost: every answer, fast paths and cache hits included, carries the headers.
     app.add_middleware(SecurityHeaders)
     log_privacy.install()

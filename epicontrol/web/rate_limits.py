@@ -27,6 +27,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from epicontrol.core.settings import Settings
+
 LOGIN_WINDOW_SECONDS = 15 * 60
 LOGIN_FAILURES_PER_USERNAME = 10
 LOGIN_FAILURES_PER_ADDRESS = 50
@@ -121,6 +123,15 @@ class LoginThrottle:
             per_address=RollingWindow(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_SECONDS, clock),
         )
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginThrottle:
+        """The deployment's limits (EPICONTROL_LOGIN_*)."""
+        window = settings.login_window_seconds
+        return cls(
+            per_username=RollingWindow(settings.login_failures_per_username, window),
+            per_address=RollingWindow(settings.login_failures_per_address, window),
+        )
+
     def retry_after(self, *, username: str, address: str) -> int | None:
         """Seconds to wait before this login may be tried, or None."""
         waits = [
@@ -158,7 +169,10 @@ def login_throttle(request: Request) -> LoginThrottle:
     with _state_lock:
         throttle = getattr(state, "login_throttle", None)
         if throttle is None:
-            throttle = state.login_throttle = LoginThrottle.default()
+            settings = getattr(state, "settings", None)
+            throttle = state.login_throttle = (
+                LoginThrottle.from_settings(settings) if settings else LoginThrottle.default()
+            )
         return throttle
 
 
