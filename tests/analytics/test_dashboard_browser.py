@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from tests.analytics.dashboard_scenario import DAY, build
 from tests.browser.conftest import db_url  # noqa: F401
-from tests.browser.support import screenshot
+from tests.browser.support import keep_on_loopback, screenshot
 from tests.factories import PASSWORD, City
 
 CHARTS = 6  # curve by report and by onset, Rt, age pyramid, sex split, map
@@ -25,16 +24,7 @@ def desktop(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     listed, as on a command centre network without internet."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     context.set_default_timeout(15_000)
-    outside: list[str] = []
-
-    def offline(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline)
+    outside = keep_on_loopback(context)
     yield context.new_page(), outside
     context.close()
 

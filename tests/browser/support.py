@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import numpy as np
 import segno
@@ -16,7 +17,7 @@ from epicontrol.places.models import Place
 from tests.factories import TEST_SECRET, City
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import BrowserContext, Page, Route
 
 GATE = "GATE-M1"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -63,3 +64,19 @@ def write_qr_video(path: Path, payload: str, *, width: int = 640, height: int = 
     header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
     path.write_bytes(header + b"FRAME\n" + luma.tobytes() + chroma.tobytes() + chroma.tobytes())
     return path
+
+
+def keep_on_loopback(context: BrowserContext) -> list[str]:
+    """Abort every request of `context` to a host but 127.0.0.1, as on a network without
+    internet; returns the list the aborted addresses are added to (a test asserts it empty)."""
+    outside: list[str] = []
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", offline)
+    return outside

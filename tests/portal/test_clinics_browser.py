@@ -5,14 +5,13 @@ clinics, the map draws them; a typo finds an estate, whose link lists the clinic
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from tests.browser.conftest import db_url  # noqa: F401  (SQLite only, like the other browser tests)
-from tests.browser.support import screenshot
+from tests.browser.support import keep_on_loopback, screenshot
 from tests.browser_fixtures import PHONE
 from tests.factories import City
 from tests.portal.test_clinics_setup import FIRST, LATEST, add_clinics, add_estates
@@ -29,16 +28,7 @@ def located_phone(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
         permissions=["geolocation"],
     )
     context.set_default_timeout(15_000)
-    outside: list[str] = []
-
-    def offline(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline)
+    outside = keep_on_loopback(context)
     yield context.new_page(), outside
     context.close()
 

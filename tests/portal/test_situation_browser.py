@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from epicontrol.cases.models import Case
@@ -18,7 +17,7 @@ from epicontrol.portal import feed
 from epicontrol.portal.feed_demo import seed_demo
 from epicontrol.portal.home import FUNCTIONS
 from tests.browser.conftest import db_url  # noqa: F401  (SQLite only, like the other browser tests)
-from tests.browser.support import screenshot
+from tests.browser.support import keep_on_loopback, screenshot
 from tests.browser_fixtures import PHONE
 from tests.factories import City
 
@@ -28,16 +27,7 @@ def offline_phone(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     """A phone whose requests to any host but 127.0.0.1 are aborted and listed."""
     context = browser.new_context(**PHONE)  # type: ignore[arg-type]
     context.set_default_timeout(15_000)
-    outside: list[str] = []
-
-    def offline(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline)
+    outside = keep_on_loopback(context)
     yield context.new_page(), outside
     context.close()
 
