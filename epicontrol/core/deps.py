@@ -76,7 +76,8 @@ def get_vault(settings: SettingsDep) -> PersonalDataVault:
 Vault = Annotated[PersonalDataVault, Depends(get_vault)]
 
 
-def _token_from(request: Request) -> str | None:
+def token_from(request: Request) -> str | None:
+    """The caller's bearer token, else their session cookie."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
@@ -112,7 +113,7 @@ def load_principal(db: Session, user_id: int) -> Principal | None:
 
 def optional_principal(request: Request, db: DbSession, settings: SettingsDep) -> Principal | None:
     """The caller if a valid session cookie or bearer token came with the request."""
-    token = _token_from(request)
+    token = token_from(request)
     if not token:
         return None
     user_id = read_token(settings.secret_key, token, settings.session_max_age_seconds)
@@ -133,16 +134,21 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+def ensure_allowed(principal: Principal, permission: Permission) -> None:
+    """AccessDenied unless the caller's role holds `permission` (policy.POLICY)."""
+    if not is_allowed(principal.role, permission):
+        raise AccessDenied(
+            f"role '{principal.role}' may not {permission.value.replace(':', ' ')}",
+            action=str(permission),
+            entity=permission.value.split(":")[0],
+        )
+
+
 def require(permission: Permission) -> Callable[..., Principal]:
     """A dependency that lets through only roles holding `permission` (policy.POLICY)."""
 
     def check(principal: CurrentPrincipal) -> Principal:
-        if not is_allowed(principal.role, permission):
-            raise AccessDenied(
-                f"role '{principal.role}' may not {permission.value.replace(':', ' ')}",
-                action=str(permission),
-                entity=permission.value.split(":")[0],
-            )
+        ensure_allowed(principal, permission)
         return principal
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the route-policy test

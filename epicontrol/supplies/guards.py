@@ -16,18 +16,11 @@ from collections.abc import Callable
 
 from fastapi import Request
 
-from epicontrol.core.auth import SESSION_COOKIE, Principal, read_token
-from epicontrol.core.deps import load_principal
-from epicontrol.core.errors import AccessDenied, NotAuthenticated
-from epicontrol.core.policy import Permission, is_allowed
+from epicontrol.core.auth import Principal, read_token
+from epicontrol.core.deps import ensure_allowed, load_principal, token_from
+from epicontrol.core.errors import NotAuthenticated
+from epicontrol.core.policy import Permission
 from epicontrol.core.settings import Settings
-
-
-def _token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.cookies.get(SESSION_COOKIE)
 
 
 def require_briefly(permission: Permission) -> Callable[[Request], Principal]:
@@ -35,7 +28,7 @@ def require_briefly(permission: Permission) -> Callable[[Request], Principal]:
 
     def check(request: Request) -> Principal:
         settings: Settings = request.app.state.settings
-        token = _token(request)
+        token = token_from(request)
         user_id = (
             read_token(settings.secret_key, token, settings.session_max_age_seconds)
             if token
@@ -46,13 +39,8 @@ def require_briefly(permission: Permission) -> Callable[[Request], Principal]:
             if principal is None:
                 raise NotAuthenticated("log in first: no valid session cookie or bearer token")
             request.state.principal = principal
-            if not is_allowed(principal.role, permission):
-                # Audited by get_db, which every route using this guard also depends on.
-                raise AccessDenied(
-                    f"role '{principal.role}' may not {permission.value.replace(':', ' ')}",
-                    action=str(permission),
-                    entity=permission.value.split(":")[0],
-                )
+            # A refusal is audited by get_db, which every route using this guard depends on.
+            ensure_allowed(principal, permission)
         return principal
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the route-policy test
