@@ -1,11 +1,15 @@
 """Imports every table so that Base.metadata is complete (Alembic and tests read it)."""
 
+import epicontrol.approvals.models  # noqa: F401
 import epicontrol.cases.linkage.models  # noqa: F401  (tables of the domains below, when they have any)
 import epicontrol.core.audit_chain_models  # noqa: F401
 import epicontrol.divisions.boundary_models  # noqa: F401
 import epicontrol.divisions.estate_models  # noqa: F401
+import epicontrol.enterprises.models  # noqa: F401
 import epicontrol.exchange.models  # noqa: F401
 import epicontrol.health_code.triggers  # noqa: F401  (keeps risk statuses current on commit)
+import epicontrol.labour.models  # noqa: F401
+import epicontrol.market.models  # noqa: F401
 import epicontrol.portal.article_models  # noqa: F401
 import epicontrol.portal.consultation_models  # noqa: F401
 import epicontrol.portal.feed_models  # noqa: F401

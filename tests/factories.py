@@ -78,6 +78,8 @@ _USERS = (
     ("checkpoint_m1", Role.CHECKPOINT_OPERATOR, "m1", None),
     ("clinic_s1", Role.CLINIC_STAFF, "s1", None),
     ("agency", Role.AGENCY_LIAISON, "city", None),
+    ("enterprise_s1", Role.ENTERPRISE, "s1", None),
+    ("inspector", Role.MARKET_INSPECTOR, "city", None),
     ("resident_wang", Role.RESIDENT, "g1", "wang_father"),
     ("resident_zhang", Role.RESIDENT, "g1", "neighbour"),
 )

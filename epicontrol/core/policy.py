@@ -16,6 +16,8 @@ class Role(StrEnum):
     EPIDEMIOLOGIST = "epidemiologist"
     CLINIC_STAFF = "clinic_staff"
     AGENCY_LIAISON = "agency_liaison"
+    ENTERPRISE = "enterprise"  # a company's representative: resumption, labour needs
+    MARKET_INSPECTOR = "market_inspector"  # market regulator: mask prices and quality
     ADMIN = "admin"
 
 
@@ -78,6 +80,16 @@ class Permission(StrEnum):
     AUDIT_VERIFY = "audit:verify"  # check the audit log's hash chain
     RETENTION_PURGE = "retention:purge"  # purge personal records past their retention window
     ACCESS_LOG_OWN = "access_log:own"  # a resident sees who accessed their record and why
+    ENTERPRISE_APPLY = "enterprise:apply"  # a company applies to resume work, lists employees
+    ENTERPRISE_REVIEW = "enterprise:review"  # approve resumption in phases, check employees
+    LABOUR_POST = "labour:post"  # an essential manufacturer posts its labour needs
+    LABOUR_APPLY = "labour:apply"  # a resident applies for a posted job
+    LABOUR_MATCH = "labour:match"  # match applicants to needs, follow fill rates
+    MARKET_REPORT = "market:report"  # a complaint or price report about a seller
+    MARKET_INSPECT = "market:inspect"  # flagged sellers and inspection cases
+    APPROVAL_APPLY = "approval:apply"  # apply for an administrative approval online
+    APPROVAL_REVIEW = "approval:review"  # review steps and decisions of approvals
+    APPROVAL_CATALOGUE = "approval:catalogue"  # define approval items and their workflows
 
 
 _STAFF_READERS = {
@@ -186,6 +198,17 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.MASK_DISPENSE: frozenset(
         {Role.CHECKPOINT_OPERATOR, Role.CLINIC_STAFF, Role.COMMUNITY_OFFICER, Role.ADMIN}
     ),
+    # Economy and services (issue 9): companies and market inspectors have roles of their own.
+    Permission.ENTERPRISE_APPLY: frozenset({Role.ENTERPRISE, Role.ADMIN}),
+    Permission.ENTERPRISE_REVIEW: frozenset({Role.COMMANDER, Role.ADMIN}),
+    Permission.LABOUR_POST: frozenset({Role.ENTERPRISE, Role.ADMIN}),
+    Permission.LABOUR_APPLY: frozenset({Role.RESIDENT}),
+    Permission.LABOUR_MATCH: frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN}),
+    Permission.MARKET_REPORT: frozenset({Role.RESIDENT, Role.MARKET_INSPECTOR, Role.ADMIN}),
+    Permission.MARKET_INSPECT: frozenset({Role.MARKET_INSPECTOR, Role.ADMIN}),
+    Permission.APPROVAL_APPLY: frozenset({Role.RESIDENT, Role.ENTERPRISE}),
+    Permission.APPROVAL_REVIEW: frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN}),
+    Permission.APPROVAL_CATALOGUE: frozenset({Role.COMMANDER, Role.ADMIN}),
 }
 
 

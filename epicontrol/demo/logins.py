@@ -38,6 +38,8 @@ DEMO_ACCOUNTS: dict[Role, tuple[str, str]] = {
     Role.GRID_WORKER: ("gridworker", "网格员"),
     Role.CHECKPOINT_OPERATOR: ("checkpoint", "小区卡口值守员"),
     Role.CLINIC_STAFF: ("clinic", "发热门诊医生"),
+    Role.ENTERPRISE: ("enterprise", "口罩厂复工联络人"),
+    Role.MARKET_INSPECTOR: ("inspector", "市场监管执法员"),
     Role.RESIDENT: ("resident", ""),
 }
 
@@ -88,6 +90,8 @@ def _scopes(simulation: Simulation) -> dict[Role, dict[str, Any]]:
             "division": int(divisions.community_rows[place_community[fever_clinic]]),
             "place": fever_clinic,
         },
+        Role.ENTERPRISE: {"division": community_row},
+        Role.MARKET_INSPECTOR: {"division": city_row},
         Role.RESIDENT: {"division": int(city.resident_grid_row[resident]), "resident": resident},
     }
 

@@ -47,15 +47,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """An app serving the API and pages against the store named in `settings`."""
     from epicontrol.analytics.briefing_routes import router as briefing_router
     from epicontrol.analytics.routes import router as analytics_router
+    from epicontrol.approvals.routes import router as approvals_router
     from epicontrol.cases.linkage.routes import router as linkage_router
     from epicontrol.cases.routes import router as cases_router
     from epicontrol.core.audit_routes import router as audit_router
     from epicontrol.core.routes import router as core_router
     from epicontrol.divisions.estate_routes import router as estates_router
     from epicontrol.divisions.routes import router as divisions_router
+    from epicontrol.enterprises.routes import router as enterprises_router
     from epicontrol.exchange.routes import router as exchange_router
     from epicontrol.health_code.fast_path import RiskStatusFastPath
     from epicontrol.health_code.routes import router as passes_router
+    from epicontrol.labour.routes import router as labour_router
+    from epicontrol.market.routes import router as market_router
     from epicontrol.movements.checkpoint_pages import router as checkpoint_router
     from epicontrol.movements.presence_routes import router as presence_router
     from epicontrol.movements.routes import ScanFastPath
@@ -121,6 +125,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         supplies_router,
         audit_router,
         exchange_router,
+        enterprises_router,
+        labour_router,
+        market_router,
+        approvals_router,
         plotly_static.router,
     ):
         app.include_router(router)

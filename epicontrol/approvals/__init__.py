@@ -1,0 +1,1 @@
+"""Non-meeting approvals: a catalogue of items, configurable workflows, delivery of results."""

@@ -1,0 +1,1 @@
+"""Enterprise resumption of work: applications, phased approval, employee checks, whitelist."""

@@ -1,0 +1,1 @@
+"""Labour matching: essential manufacturers' needs, residents' applications, fill rates."""

@@ -1,0 +1,1 @@
+"""Mask market monitoring: complaints and price reports, flagged sellers, inspection cases."""
