@@ -70,6 +70,8 @@ RULES: tuple[Rule, ...] = (
          "a round's lottery can be re-run while its pick-up is recent"),
     Rule("estate_registrations", "registered_at", "retention_estate_registration_days",
          "delete", "entry registrations matter while an estate is closed"),
+    Rule("enterprise_employees", "uploaded_at", "retention_enterprise_employee_days", "delete",
+         "a company's employee list serves its resumption check; it uploads a fresh one"),
     Rule("contacts", "last_exposure_at", "retention_contact_days", "delete",
          "close contacts matter for chains under review",
          children=(("contact_exposures", "contact_id"), ("follow_ups", "contact_id"))),

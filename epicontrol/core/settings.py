@@ -175,6 +175,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Days housing-estate entry registrations are kept.",
     )
+    retention_enterprise_employee_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days a company's uploaded employee list is kept for resumption checks.",
+    )
     retention_contact_days: int = Field(
         default=180,
         ge=1,
