@@ -196,6 +196,35 @@ class Settings(BaseSettings):
         description="Days expired risk evidence, decided appeals and revoked passes are kept.",
     )
 
+    # Mask market monitoring (market/rules.py says why each default).
+    market_price_factor: float = Field(
+        default=1.5,
+        gt=1,
+        description="A price report is abnormal above this many times the median unit price.",
+    )
+    market_price_window_days: int = Field(
+        default=14, ge=1, description="Days of price reports the medians and price flags use."
+    )
+    market_min_reports_for_median: int = Field(
+        default=5,
+        ge=1,
+        description="Fewest other reports for a district median; fewer: the city's is used.",
+    )
+    market_complaint_threshold: int = Field(
+        default=3, ge=1, description="Quality complaints (distinct reporters) that flag a seller."
+    )
+    market_complaint_window_days: int = Field(
+        default=7, ge=1, description="Days within which those complaints are counted."
+    )
+    market_photo_max_bytes: int = Field(
+        default=3_000_000, ge=1, description="Largest photo a market report may carry."
+    )
+    retention_market_report_days: int = Field(
+        default=365,
+        ge=1,
+        description="Days after which market reports lose their reporter (and photo).",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:
