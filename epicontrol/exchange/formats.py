@@ -2,13 +2,21 @@
 
 Each encoder yields the bytes of a batch as soon as it is written, so an export holds one batch
 (and, for Parquet, one row group) in memory however long it is.
+
+pandas is kept out of the process: the first `pa.array()` of a process asks pyarrow's pandas
+shim whether pandas is installed, and the shim imports it to find out (~60 MB of resident
+memory that an export never uses: `pa.array` only wants to know whether its argument is a
+pandas Series). `pyarrow_without_pandas` answers that question once with pandas hidden.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import sys
+import threading
 from collections.abc import Iterable, Iterator
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -49,9 +57,49 @@ class _Drain(io.RawIOBase):
         return data
 
 
+class _HidePandas:
+    """An import finder that reports pandas missing (sys.modules["pandas"] = None would not:
+    the Cython import takes the None as the module)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+_probe_lock = threading.Lock()
+_probed = False
+
+
+def pyarrow_without_pandas() -> ModuleType:
+    """pyarrow, its pandas probe answered "not installed" unless pandas is already loaded.
+
+    The shim remembers the answer of its first, non-raising probe (`_have_pandas_internal`,
+    asked by every `pa.array`); calls that need pandas (`to_pandas`) probe again and import
+    it then, so nothing that wants pandas loses it. Where pandas is loaded already, this
+    changes nothing. The window in which `import pandas` fails is one empty `pa.array` call
+    under a lock, once per process; nothing in epicontrol imports pandas on its own.
+    """
+    global _probed
+    import pyarrow as pa
+
+    if _probed:
+        return pa
+    with _probe_lock:
+        if not _probed:
+            if "pandas" not in sys.modules:
+                finder = _HidePandas()
+                sys.meta_path.insert(0, finder)
+                try:
+                    pa.array([], type=pa.int64())
+                finally:
+                    sys.meta_path.remove(finder)
+            _probed = True
+    return pa
+
+
 def arrow_schema(fields: list[tuple[str, str]]) -> pa.Schema:
     """The Arrow schema of (name, kind) fields (kinds of datasets.KINDS)."""
-    import pyarrow as pa
+    pa = pyarrow_without_pandas()
 
     types = {
         "string": pa.string(),
@@ -65,7 +113,7 @@ def arrow_schema(fields: list[tuple[str, str]]) -> pa.Schema:
 
 def record_batch(schema: pa.Schema, columns: list[list[Any]]) -> pa.RecordBatch:
     """A record batch of `schema` from one Python list per column."""
-    import pyarrow as pa
+    pa = pyarrow_without_pandas()
 
     # The system allocator hands freed batches back to the OS; Arrow's default pool keeps them.
     pool = pa.system_memory_pool()
@@ -99,27 +147,35 @@ def _record_batches(schema: pa.Schema, batches: Iterable[Columns]) -> Iterator[p
 
 def encode_arrow(fields: list[tuple[str, str]], batches: Iterable[Columns]) -> Iterator[bytes]:
     """The Arrow IPC stream format: schema, a record batch per batch, end-of-stream marker."""
-    import pyarrow as pa
-
+    pa = pyarrow_without_pandas()
     schema = arrow_schema(fields)
     sink = _Drain()
     with pa.ipc.new_stream(sink, schema) as writer:
         for batch in _record_batches(schema, batches):
             writer.write_batch(batch)
+            del batch  # not kept while the next one is read
             yield sink.take()
     yield sink.take()
 
 
 def encode_parquet(fields: list[tuple[str, str]], batches: Iterable[Columns]) -> Iterator[bytes]:
-    """Parquet with a row group per batch; the footer (row-group index) comes last."""
-    import pyarrow as pa
+    """Parquet with a row group per batch; the footer (row-group index) comes last.
+
+    Each batch is written as its own row group (`write_batch` with the batch's length) and its
+    bytes drained at once; the writer keeps only the row groups' metadata for the footer
+    (a few hundred bytes per column and group). Its encoding buffers come from the system
+    allocator, which returns them to the OS, not from Arrow's default pool, which keeps them.
+    """
+    pa = pyarrow_without_pandas()
     import pyarrow.parquet as pq
 
     schema = arrow_schema(fields)
     sink = _Drain()
-    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+    pool = pa.system_memory_pool()
+    with pq.ParquetWriter(sink, schema, compression="zstd", memory_pool=pool) as writer:
         for batch in _record_batches(schema, batches):
-            writer.write_table(pa.Table.from_batches([batch]))
+            writer.write_batch(batch, row_group_size=max(batch.num_rows, 1))
+            del batch  # not kept while the next one is read
             yield sink.take()
     yield sink.take()
 
