@@ -51,6 +51,8 @@ LINKS: tuple[Link, ...] = (
     Link("/supplies/rounds", "口罩投放 Mask rounds", Permission.MASK_MANAGE),
     Link("/supplies/pickup", "口罩取货 Mask pickup", Permission.MASK_DISPENSE),
     Link("/exchange/stats", "数据交换统计 Exchange statistics", Permission.EXCHANGE_STATS),
+    Link("/enterprise", "复工复产申请 Resumption of work", Permission.ENTERPRISE_APPLY),
+    Link("/enterprises/review", "复工审核 Resumption review", Permission.ENTERPRISE_REVIEW),
 )
 
 
