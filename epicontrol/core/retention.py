@@ -98,6 +98,9 @@ EXEMPT: dict[str, str] = {
     "tip_clients": "forgotten within a day by reports/tips_forget.py (rate-limit hashes)",
     "clinic_profiles": "a clinic's public telephone number, not a person's",
     "audit_log": "the audit trail itself: append-only, its own retention is a legal decision",
+    "approval_applications": "licensing files (answers, courier address) are archived under the "
+    "archives rules for administrative licensing, not purged by age (docs/economy-approvals.md)",
+    "approval_attachments": "the documents of a licensing file, archived with its application",
 }
 
 

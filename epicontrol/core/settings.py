@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -194,6 +195,15 @@ class Settings(BaseSettings):
         default=90,
         ge=1,
         description="Days expired risk evidence, decided appeals and revoked passes are kept.",
+    )
+    approval_holidays: list[date] = Field(
+        default_factory=list,
+        description="Public holidays (JSON list of dates) not counted in approval time limits.",
+    )
+    approval_upload_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1,
+        description="Largest attachment one approval upload may send (each item sets its own).",
     )
 
     # Mask market monitoring (market/rules.py says why each default).
