@@ -16,6 +16,7 @@ from epicontrol.core.db import engine_for, session_factory
 from epicontrol.core.i18n import LanguageMiddleware
 from epicontrol.core.settings import Settings, get_settings
 from epicontrol.web import errors, log_privacy
+from epicontrol.web.csrf import CsrfProtect
 from epicontrol.web.rate_limits import PublicWriteLimit, RollingWindow
 from epicontrol.web.security_headers import SecurityHeaders
 from epicontrol.web.workers import start_workers, stop_workers
@@ -133,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Cookie-authenticated writes need this site's token (web/csrf.py); innermost, so that reads,
+    # cache hits and the fast paths never reach it.
+    app.add_middleware(CsrfProtect)
     # Anonymous GETs of /public and /api/public from memory for a few seconds (portal/cache.py);
     # inside the language middleware, which has chosen the language and adds its cookie.
     app.add_middleware(PublicPageCache)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from epicontrol.core import i18n
+from epicontrol.web import csrf
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +47,7 @@ def _environment() -> jinja2.Environment:
     env.globals["current_language"] = i18n.current_language
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["language_url"] = language_url
+    csrf.install(env)  # csrf_field(), csrf_token() (web/csrf.py)
     return env
 
 
