@@ -99,7 +99,10 @@ def install(env: jinja2.Environment) -> None:
 
 def _matches(sent: str, expected: str) -> bool:
     # Bytes: compare_digest refuses str with non-ASCII characters, which a forger may send.
-    return hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode())
+    # An empty expected token (no session) never matches, not even an empty one sent.
+    return bool(expected) and hmac.compare_digest(
+        sent.encode("utf-8", "replace"), expected.encode()
+    )
 
 
 def _session_from(cookie_header: bytes) -> str | None:
@@ -189,7 +192,7 @@ class CsrfProtect:
         if credentials:
             await self.app(scope, receive, send)
             return
-        expected = token_for(scope["app"].state.settings.secret_key, session)
+        expected = token_for(scope["app"].state.settings.secret_key, session or "")
         if sent is not None:
             if _matches(sent, expected):
                 await self.app(scope, receive, send)
