@@ -22,7 +22,13 @@ from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault
 from epicontrol.core.db import utcnow
-from epicontrol.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from epicontrol.core.errors import (
+    AccessDenied,
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+)
 from epicontrol.exchange.grants import why_unusable
 from epicontrol.exchange.models import ApiKey, ApiKeyGrant, Grant
 
@@ -161,6 +167,64 @@ def revoke(
 def list_keys(db: Session) -> list[ApiKey]:
     """Every key, newest first (hashes are never shown)."""
     return list(db.scalars(select(ApiKey).order_by(ApiKey.id.desc())))
+
+
+def agency_of_own_grants(db: Session, principal: Principal, grant_ids: list[int]) -> str:
+    """The agency of grants the liaison requested, for a key they make themselves.
+
+    A liaison manages the keys of their own requests only (an approver, any key): AccessDenied
+    for a grant someone else asked for, InvalidInput for grants of two agencies.
+    """
+    if not grant_ids:
+        raise InvalidInput("choose at least one granted request for the key")
+    found = list(db.scalars(select(Grant).where(Grant.id.in_(grant_ids))))
+    others = sorted(g.id for g in found if g.requested_by != principal.user_id)
+    if others:
+        raise AccessDenied(
+            "not your requests: " + ", ".join(map(str, others)),
+            action="api_key:create",
+            entity="exchange_grant",
+        )
+    agencies = {g.agency for g in found}
+    if len(agencies) > 1:
+        raise InvalidInput(
+            "a key serves one agency; these grants belong to " + ", ".join(sorted(agencies))
+        )
+    if not agencies:
+        raise NotFound("none of these grants exists")
+    return agencies.pop()
+
+
+def managed_by(db: Session, user_id: int) -> list[ApiKey]:
+    """Keys a liaison manages, newest first: every grant of the key is one they requested."""
+    mine = set(db.scalars(select(Grant.id).where(Grant.requested_by == user_id)))
+    if not mine:
+        return []
+    links = db.execute(
+        select(ApiKeyGrant.api_key_id, ApiKeyGrant.grant_id).where(
+            ApiKeyGrant.api_key_id.in_(
+                select(ApiKeyGrant.api_key_id).where(ApiKeyGrant.grant_id.in_(mine))
+            )
+        )
+    ).all()
+    grants_of: dict[int, set[int]] = {}
+    for key_id, grant_id in links:
+        grants_of.setdefault(key_id, set()).add(grant_id)
+    ids = [key_id for key_id, grant_ids in grants_of.items() if grant_ids <= mine]
+    return list(db.scalars(select(ApiKey).where(ApiKey.id.in_(ids)).order_by(ApiKey.id.desc())))
+
+
+def ensure_manages(db: Session, principal: Principal, key_id: int) -> ApiKey:
+    """The key if the liaison manages it (see managed_by); AccessDenied otherwise."""
+    key = get(db, key_id)
+    if key.id not in {k.id for k in managed_by(db, principal.user_id)}:
+        raise AccessDenied(
+            f"API key {key_id} serves requests of someone else",
+            action="api_key:manage",
+            entity="exchange_api_key",
+            entity_id=str(key_id),
+        )
+    return key
 
 
 def usable_reason(key: ApiKey, now: datetime) -> str | None:

@@ -27,7 +27,7 @@ from epicontrol.core.deps import DbSession, SettingsDep, Vault, require
 from epicontrol.core.errors import AccessDenied, InvalidInput
 from epicontrol.core.local_time import local_date
 from epicontrol.core.policy import Permission
-from epicontrol.exchange import access, datasets, formats, grants, keys, matching, stats
+from epicontrol.exchange import access, datasets, formats, grants, keys, matching, pages, stats
 from epicontrol.exchange.deps import ExchangeCaller
 from epicontrol.exchange.export import ExportStream
 from epicontrol.exchange.schemas import (
@@ -47,6 +47,7 @@ from epicontrol.exchange.schemas import (
 from epicontrol.web.templating import render
 
 router = APIRouter(tags=["exchange"])
+router.include_router(pages.router)  # the HTML pages of grants and keys (pages.py)
 Requester = Annotated[Principal, Depends(require(Permission.GRANT_REQUEST))]
 Approver = Annotated[Principal, Depends(require(Permission.GRANT_DECIDE))]
 StatsReader = Annotated[Principal, Depends(require(Permission.EXCHANGE_STATS))]
