@@ -51,8 +51,14 @@ LINKS: tuple[Link, ...] = (
     Link("/supplies/rounds", "口罩投放 Mask rounds", Permission.MASK_MANAGE),
     Link("/supplies/pickup", "口罩取货 Mask pickup", Permission.MASK_DISPENSE),
     Link("/exchange/stats", "数据交换统计 Exchange statistics", Permission.EXCHANGE_STATS),
+    Link("/exchange/approvals", "数据申请审批 Data-request approvals", Permission.GRANT_DECIDE),
+    Link("/exchange/grants", "数据申请 Data requests", Permission.GRANT_REQUEST),
+    Link("/exchange/keys", "数据交换密钥 Exchange API keys", Permission.GRANT_REQUEST),
     Link("/enterprise", "复工复产申请 Resumption of work", Permission.ENTERPRISE_APPLY),
     Link("/enterprises/review", "复工审核 Resumption review", Permission.ENTERPRISE_REVIEW),
+    Link("/public/me/approvals", "不见面审批 Online approvals", Permission.APPROVAL_APPLY),
+    Link("/approvals/queue", "审批待办 Approval queue", Permission.APPROVAL_REVIEW),
+    Link("/approvals/catalogue", "审批事项目录 Approval catalogue", Permission.APPROVAL_CATALOGUE),
 )
 
 
