@@ -1,0 +1,95 @@
+"""Who sees what of an application: the employer sees a masked name until the resident confirms,
+then the name and phone (each reveal audited); the resident sees their own applications.
+
+Why wait for the confirmation: a resident proposed by an officer has not yet agreed to work for
+this employer, and a phone number handed to a company cannot be taken back.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epicontrol.core import audit
+from epicontrol.core.auth import Principal
+from epicontrol.core.crypto import PersonalDataVault
+from epicontrol.core.errors import InvalidInput
+from epicontrol.core.i18n import gettext as _
+from epicontrol.labour import skills
+from epicontrol.labour.models import ApplicationStatus, LabourApplication, LabourNeed, LabourProfile
+from epicontrol.labour.schemas import ApplicationOut
+from epicontrol.labour.service import need_for
+from epicontrol.people.models import Resident
+
+# What an employer is shown: officers' proposals and what followed them.
+EMPLOYER_SEES = (
+    ApplicationStatus.PROPOSED.value,
+    ApplicationStatus.ACCEPTED.value,
+    ApplicationStatus.CONFIRMED.value,
+    ApplicationStatus.DECLINED.value,
+    ApplicationStatus.DROPPED.value,
+    ApplicationStatus.WITHDRAWN.value,
+)
+
+
+def for_employer(
+    db: Session, *, principal: Principal, need_id: int, vault: PersonalDataVault
+) -> list[ApplicationOut]:
+    """A need's proposed candidates for its employer: names masked, contact only once the
+    resident confirmed. Every listing and every reveal is audited."""
+    need = need_for(db, principal=principal, need_id=need_id, action="labour:post")
+    rows = db.execute(
+        select(LabourApplication, Resident, LabourProfile.skills)
+        .join(Resident, Resident.id == LabourApplication.resident_id)
+        .outerjoin(LabourProfile, LabourProfile.resident_id == Resident.id)
+        .where(LabourApplication.need_id == need.id, LabourApplication.status.in_(EMPLOYER_SEES))
+        .order_by(LabourApplication.score.desc(), LabourApplication.id)
+    ).all()
+    shown: list[ApplicationOut] = []
+    for application, resident, offered in rows:
+        name, phone = resident.name_masked, None
+        if application.status == ApplicationStatus.CONFIRMED:
+            name = vault.decrypt(resident.name_enc)
+            phone = vault.decrypt(resident.phone_enc) if resident.phone_enc else None
+            audit.record(db, actor=principal, action="read", entity="resident",
+                         entity_id=resident.id, purpose="labour: employer contacts a hire",
+                         detail={"need": need.id, "fields": ["name", "phone"]})  # fmt: skip
+        shown.append(_out(application, need, name, phone, offered))
+    audit.record(db, actor=principal, action="read", entity="labour_need", entity_id=need.id,
+                 purpose="labour: employer's candidates",
+                 detail={"residents": [a.resident_id for a, _r, _s in rows]})  # fmt: skip
+    return shown
+
+
+def for_resident(db: Session, *, principal: Principal) -> list[ApplicationOut]:
+    """The caller's own applications, newest first."""
+    if principal.resident_id is None:
+        raise InvalidInput(_("Your account is not linked to a resident."))
+    rows = db.execute(
+        select(LabourApplication, LabourNeed)
+        .join(LabourNeed, LabourNeed.id == LabourApplication.need_id)
+        .where(LabourApplication.resident_id == principal.resident_id)
+        .order_by(LabourApplication.id.desc())
+    ).all()
+    return [_out(application, need, "", None, None) for application, need in rows]
+
+
+def _out(
+    application: LabourApplication,
+    need: LabourNeed,
+    name: str,
+    phone: str | None,
+    offered: str | None,
+) -> ApplicationOut:
+    return ApplicationOut(
+        id=application.id,
+        need_id=need.id,
+        need_title=need.title,
+        employer_name=need.employer_name,
+        status=application.status,
+        name=name,
+        phone=phone,
+        skills=skills.split(offered or ""),
+        score=application.score,
+        distance_km=application.distance_km,
+    )

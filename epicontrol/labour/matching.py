@@ -1,0 +1,276 @@
+"""Matching: rank candidates for a need, an officer proposes, the employer accepts or declines,
+the resident confirms.
+
+Ranking score (0..1) = 0.5 x skill overlap (share of the need's skills the resident has)
++ 0.3 x nearness (1 - distance / the resident's travel limit; 0.5 when a position is unknown)
++ 0.2 x availability overlap (the need's shift offered, times the share of its days offered).
+Skills weigh most because a factory trains for a missing skill slowest; the weights are a
+planning choice of this deployment (docs/economy-labour.md), not a measured optimum.
+
+A candidate must be green now and live within their own travel limit; the colour is read again at
+every later step, and a resident no longer green drops out (a held seat is given back).
+Acceptance holds a seat with one conditional UPDATE (`filled < positions`) after moving the
+application itself from `proposed` with another, so concurrent acceptances never overfill a need
+and the same application is never counted twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from epicontrol.core import audit
+from epicontrol.core.auth import Principal
+from epicontrol.core.db import utcnow
+from epicontrol.core.errors import AccessDenied, Conflict, NotFound
+from epicontrol.core.i18n import gettext as _
+from epicontrol.divisions.models import Division
+from epicontrol.health_code import service as health_code
+from epicontrol.labour import skills
+from epicontrol.labour.models import (
+    ApplicationStatus,
+    LabourApplication,
+    LabourNeed,
+    LabourProfile,
+    NeedStatus,
+)
+from epicontrol.labour.schemas import CandidateOut
+from epicontrol.labour.service import GREEN, need_distance, need_for
+from epicontrol.people.models import Resident
+from epicontrol.reports.selfcheck_places import home_origin
+
+SKILL_WEIGHT, DISTANCE_WEIGHT, AVAILABILITY_WEIGHT = 0.5, 0.3, 0.2
+UNKNOWN_NEARNESS = 0.5  # neither rewarded nor punished when a position is missing
+
+
+class NoLongerGreen(Conflict):
+    """The resident's risk status is no longer green: their application has been dropped (the
+    caller commits the drop and answers 409)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """How well one resident fits one need."""
+
+    skill_overlap: float
+    availability_overlap: float
+    distance_km: float | None
+    score: float
+
+
+def fit(need: LabourNeed, profile: LabourProfile, distance: float | None) -> Fit | None:
+    """The resident's fit for the need; None when the place of work is beyond their limit."""
+    if distance is not None and distance > profile.max_distance_km:
+        return None
+    wanted = set(skills.split(need.skills))
+    skill_overlap = len(wanted & set(skills.split(profile.skills))) / len(wanted) if wanted else 0
+    days = set(skills.split(need.days))
+    shared_days = len(days & set(skills.split(profile.days))) / len(days) if days else 0
+    availability = shared_days if need.shift in skills.split(profile.shifts) else 0.0
+    near = UNKNOWN_NEARNESS if distance is None else 1 - distance / profile.max_distance_km
+    score = SKILL_WEIGHT * skill_overlap + DISTANCE_WEIGHT * near
+    score += AVAILABILITY_WEIGHT * availability
+    return Fit(round(skill_overlap, 4), round(availability, 4), distance, round(score, 4))
+
+
+def rank(db: Session, *, principal: Principal, need_id: int) -> list[CandidateOut]:
+    """Green candidates for a need, best first: residents of the caller's subtree who offer work,
+    and anyone who applied for this need. The read is audited (masked names, no contact)."""
+    need = need_for(db, principal=principal, need_id=need_id, action="labour:match")
+    in_scope = Resident.division_id.in_(
+        select(Division.id).where(
+            Division.path.startswith(principal.division_path, autoescape=True)
+        )
+    )
+    applied = select(LabourApplication.resident_id).where(LabourApplication.need_id == need.id)
+    rows = db.execute(
+        select(LabourProfile, Resident.name_masked)
+        .join(Resident, Resident.id == LabourProfile.resident_id)
+        .where(or_(in_scope, Resident.id.in_(applied)))
+    ).all()
+    applications = {
+        a.resident_id: a
+        for a in db.scalars(select(LabourApplication).where(LabourApplication.need_id == need.id))
+    }
+    colours = health_code.colours(db, [profile.resident_id for profile, _name in rows])
+    ranked: list[CandidateOut] = []
+    for profile, name_masked in rows:
+        if colours[profile.resident_id] != GREEN:
+            continue
+        distance = need_distance(need, home_origin(db, resident_id=profile.resident_id))
+        found = fit(need, profile, distance)
+        if found is None:
+            continue
+        application = applications.get(profile.resident_id)
+        ranked.append(
+            CandidateOut(
+                resident_id=profile.resident_id,
+                name_masked=name_masked,
+                score=found.score,
+                skill_overlap=found.skill_overlap,
+                availability_overlap=found.availability_overlap,
+                distance_km=found.distance_km,
+                skills=skills.split(profile.skills),
+                application_id=application.id if application else None,
+                application_status=application.status if application else None,
+            )
+        )
+    ranked.sort(key=lambda c: (-c.score, c.distance_km is None, c.distance_km or 0, c.resident_id))
+    audit.record(db, actor=principal, action="read", entity="labour_need", entity_id=need.id,
+                 purpose="labour matching: ranked candidates",
+                 detail={"residents": [c.resident_id for c in ranked]})  # fmt: skip
+    return ranked
+
+
+def propose(
+    db: Session, *, principal: Principal, need_id: int, resident_id: int
+) -> LabourApplication:
+    """An officer proposes a ranked (green, within reach) candidate to the employer."""
+    candidates = {c.resident_id: c for c in rank(db, principal=principal, need_id=need_id)}
+    need = db.get(LabourNeed, need_id)
+    assert need is not None  # rank() checked it
+    if need.status != NeedStatus.OPEN.value:
+        raise Conflict(_("This job is not open."))
+    candidate = candidates.get(resident_id)
+    if candidate is None:
+        raise Conflict(
+            "not a candidate for this need: no offer of work in your area, beyond their travel "
+            "limit, or their risk status is not green"
+        )
+    application = db.scalar(
+        select(LabourApplication).where(
+            LabourApplication.need_id == need_id, LabourApplication.resident_id == resident_id
+        )
+    )
+    if application is None:
+        application = LabourApplication(need_id=need_id, resident_id=resident_id)
+        db.add(application)
+    elif application.status not in (ApplicationStatus.APPLIED, ApplicationStatus.WITHDRAWN):
+        raise Conflict(f"already {application.status} for this need")
+    application.status = ApplicationStatus.PROPOSED.value
+    application.score, application.distance_km = candidate.score, candidate.distance_km
+    application.proposed_by, application.updated_at = principal.user_id, utcnow()
+    db.flush()
+    return application
+
+
+def _application(db: Session, application_id: int) -> LabourApplication:
+    application = db.get(LabourApplication, application_id)
+    if application is None:
+        raise NotFound(f"application {application_id} does not exist")
+    return application
+
+
+def _drop(db: Session, application: LabourApplication) -> None:
+    """Drop an application whose resident is no longer green, giving back a held seat."""
+    if application.status == ApplicationStatus.ACCEPTED:
+        _release_seat(db, application.need_id)
+    application.status = ApplicationStatus.DROPPED.value
+    application.updated_at = utcnow()
+    db.flush()
+
+
+def _release_seat(db: Session, need_id: int) -> None:
+    db.execute(
+        update(LabourNeed)
+        .where(LabourNeed.id == need_id, LabourNeed.filled > 0)
+        .values(filled=LabourNeed.filled - 1)
+    )
+
+
+def _move(
+    db: Session, application_id: int, before: ApplicationStatus, after: ApplicationStatus
+) -> bool:
+    """Move an application between statuses only if it is still in `before` (one UPDATE)."""
+    moved = db.execute(
+        update(LabourApplication)
+        .where(LabourApplication.id == application_id, LabourApplication.status == before.value)
+        .values(status=after.value, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(moved, "rowcount", 0))
+
+
+def decide(
+    db: Session, *, principal: Principal, application_id: int, accept: bool
+) -> LabourApplication:
+    """The employer accepts (holding a seat) or declines a proposed candidate."""
+    application = _application(db, application_id)
+    need_for(db, principal=principal, need_id=application.need_id, action="labour:post")
+    if application.status != ApplicationStatus.PROPOSED:
+        raise Conflict(f"this application is {application.status}, not proposed")
+    if (
+        accept
+        and health_code.colours(db, [application.resident_id])[application.resident_id] != GREEN
+    ):
+        _drop(db, application)
+        raise NoLongerGreen(_("This resident's risk status is no longer green."))
+    after = ApplicationStatus.ACCEPTED if accept else ApplicationStatus.DECLINED
+    if not _move(db, application.id, ApplicationStatus.PROPOSED, after):
+        raise Conflict("this application was decided meanwhile")
+    if accept:
+        held = db.execute(
+            update(LabourNeed)
+            .where(
+                LabourNeed.id == application.need_id,
+                LabourNeed.status == NeedStatus.OPEN.value,
+                LabourNeed.filled < LabourNeed.positions,
+            )
+            .values(filled=LabourNeed.filled + 1)
+        )
+        if not getattr(held, "rowcount", 0):
+            raise Conflict(_("All positions of this job are filled."))
+    db.execute(
+        update(LabourApplication)
+        .where(LabourApplication.id == application.id)
+        .values(decided_by=principal.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.refresh(application)
+    return application
+
+
+def _own(db: Session, principal: Principal, application_id: int) -> LabourApplication:
+    application = _application(db, application_id)
+    if principal.resident_id is None or application.resident_id != principal.resident_id:
+        raise AccessDenied(
+            "not your application",
+            action="labour:apply",
+            entity="labour_application",
+            entity_id=str(application_id),
+        )
+    return application
+
+
+def confirm(db: Session, *, principal: Principal, application_id: int) -> LabourApplication:
+    """The resident confirms a job the employer accepted them for (green now, or dropped)."""
+    application = _own(db, principal, application_id)
+    if application.status != ApplicationStatus.ACCEPTED:
+        raise Conflict(_("Only a job the employer has accepted you for can be confirmed."))
+    if health_code.colours(db, [application.resident_id])[application.resident_id] != GREEN:
+        _drop(db, application)
+        raise NoLongerGreen(_("Your risk status is no longer green: the job has been given back."))
+    if not _move(db, application.id, ApplicationStatus.ACCEPTED, ApplicationStatus.CONFIRMED):
+        raise Conflict("this application changed meanwhile")
+    db.refresh(application)
+    return application
+
+
+def withdraw(db: Session, *, principal: Principal, application_id: int) -> LabourApplication:
+    """The resident withdraws; a held seat is given back."""
+    application = _own(db, principal, application_id)
+    before = ApplicationStatus(application.status)
+    if before in (
+        ApplicationStatus.DECLINED,
+        ApplicationStatus.WITHDRAWN,
+        ApplicationStatus.DROPPED,
+    ):
+        raise Conflict(f"this application is already {before}")
+    if not _move(db, application.id, before, ApplicationStatus.WITHDRAWN):
+        raise Conflict("this application changed meanwhile")
+    if before in (ApplicationStatus.ACCEPTED, ApplicationStatus.CONFIRMED):
+        _release_seat(db, application.need_id)
+    db.refresh(application)
+    return application

@@ -1,0 +1,102 @@
+"""Labour-matching test data: positions for the test city, needs, offers of work, logins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from epicontrol.core.auth import Principal
+from epicontrol.core.db import utcnow
+from epicontrol.core.deps import load_principal
+from epicontrol.core.local_time import local_date
+from epicontrol.core.models import User
+from epicontrol.divisions.models import Division
+from epicontrol.labour import service
+from epicontrol.labour.models import LabourProfile
+from epicontrol.labour.schemas import NeedIn
+from tests.factories import City
+
+# Positions (Quzhou, roughly): m1's grids close together, m2 ~5 km away, m3 ~40 km away.
+POSITIONS = {
+    "s1": (28.97, 118.87),
+    "m1": (28.970, 118.870),
+    "g1": (28.971, 118.871),
+    "g2": (28.972, 118.869),
+    "m2": (29.010, 118.900),
+    "g3": (29.011, 118.901),
+    "m3": (29.300, 118.700),
+    "g4": (29.301, 118.701),
+}
+
+
+def place_city(db: Session, city: City) -> None:
+    """Give the test city's divisions positions (homes take their grid's)."""
+    for short, (latitude, longitude) in POSITIONS.items():
+        db.execute(
+            update(Division)
+            .where(Division.id == city.divisions[short])
+            .values(latitude=latitude, longitude=longitude)
+        )
+    db.commit()
+
+
+def principal(db: Session, username: str) -> Principal:
+    """The principal of a test user, as a request would load it."""
+    user_id = db.scalar(select(User.id).where(User.username == username))
+    assert user_id is not None, username
+    found = load_principal(db, user_id)
+    assert found is not None
+    return found
+
+
+def need_in(city: City, **changes: object) -> NeedIn:
+    """A mask-fabric factory's need in m1 (10 sewing machine operators, day shift)."""
+    values: dict[str, object] = {
+        "division_id": city.divisions["m1"],
+        "employer_name": "衢州某熔喷布厂",
+        "title": "口罩布车间缝纫工",
+        "skills": ["sewing_machine_operator", "packing"],
+        "positions": 10,
+        "place_name": "衢州经济开发区",
+        "latitude": 28.970,
+        "longitude": 118.870,
+        "shift": "day",
+        "days": ["mon", "tue", "wed", "thu", "fri"],
+        "start_date": local_date(utcnow()) + timedelta(days=1),
+        "pay_yuan_per_day": 260,
+    }
+    values.update(changes)
+    return NeedIn.model_validate(values)
+
+
+def post_need(db: Session, city: City, **changes: object) -> int:
+    """Post a need as enterprise_s1 (committed); its id."""
+    need = service.post_need(
+        db, principal=principal(db, "enterprise_s1"), data=need_in(city, **changes)
+    )
+    db.commit()
+    return need.id
+
+
+def offer_work(
+    db: Session,
+    resident_id: int,
+    *,
+    skills: tuple[str, ...] = ("sewing_machine_operator", "packing"),
+    shifts: tuple[str, ...] = ("day",),
+    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri"),
+    max_distance_km: float = 20,
+) -> None:
+    """Store a resident's offer of work (committed)."""
+    db.add(
+        LabourProfile(
+            resident_id=resident_id,
+            skills=",".join(skills),
+            shifts=",".join(shifts),
+            days=",".join(days),
+            max_distance_km=max_distance_km,
+        )
+    )
+    db.commit()
