@@ -357,6 +357,9 @@ def for_principal(
         serial_interval_mean_days=settings.rt_serial_interval_mean_days,
         serial_interval_sd_days=settings.rt_serial_interval_sd_days,
     )
+    from epicontrol.analytics.economy import add_economy
+
+    add_economy(db, data, division)  # read live: decisions show at once, not at the next cache
     data.breadcrumb = [
         Crumb(division_id=d.id, name=d.name)
         for d in [*divisions.ancestors(db, division=division), division]

@@ -83,6 +83,7 @@ def dashboard_page(
 def _figures(db: Session, data: DashboardData) -> dict[str, Any]:
     """The page's charts as <div>s and the URL of plotly.js (served from the package)."""
     from epicontrol.analytics import figures
+    from epicontrol.analytics.economy import resumption_figure
     from epicontrol.web.plotly_static import plotly_js_url
 
     division = divisions.get(db, division_id=data.division_id)
@@ -94,6 +95,9 @@ def _figures(db: Session, data: DashboardData) -> dict[str, Any]:
         "sex": figures.sex_figure(data),
         "map": figures.map_figure(data, _features(db, division)),
     }
+    resumption = resumption_figure(data)  # none before the first approval
+    if resumption is not None:
+        charts["resumption"] = resumption
     return {
         "charts": {
             name: figures.figure_html(figure, div_id=f"chart-{name.replace('_', '-')}")

@@ -26,6 +26,7 @@ Definitions, for a division's subtree (`Division.path` prefix) and a local (Chin
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -168,3 +169,13 @@ class DashboardData(BaseModel):
     estates: list[EstatePoint]
     breadcrumb: list[Crumb] = Field(default_factory=list)
     compute_seconds: float = 0.0
+    resumption: dict[str, Any] | None = Field(
+        default=None,
+        description="resumption of work (enterprises/figures.py): applications, by status, "
+        "approved_by_phase [{phase, approved, workforce}], workforce_back, by_subdivision",
+    )
+    labour: dict[str, Any] | None = Field(
+        default=None,
+        description="labour matching (labour/figures.py): needs_open, positions, filled, "
+        "confirmed, applicants, fill_rate; null where the labour domain is missing",
+    )
