@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 def seed_public_services(engine: Engine, *, secret: str, seed: int = 2020) -> None:
     """Seed them in one transaction, after the city, its logins and its cases are stored; then
     a few staff reads of the demo resident's record (their access log) and the audit chain."""
+    from epicontrol.enterprises import demo as enterprises_demo
     from epicontrol.exchange import demo as exchange_demo
     from epicontrol.portal import article_seed, clinics_demo, feed_demo, itineraries_demo
     from epicontrol.supplies import demo as supplies_demo
@@ -20,6 +21,7 @@ def seed_public_services(engine: Engine, *, secret: str, seed: int = 2020) -> No
         feed_demo.seed_demo(db, seed=seed)
         itineraries_demo.seed_demo(db, seed=seed)  # from the opened cases' investigations
         supplies_demo.seed_demo(db, seed=seed)
+        enterprises_demo.seed_demo(db, seed=seed)  # resumption phases and companies
         exchange_demo.seed_demo(db, seed=seed)  # an agency's grants and request statistics
         db.commit()
     with Session(engine) as db:
