@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from epicontrol.core.auth import Principal
+from epicontrol.core.auth import Principal, issue_token
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import load_principal
 from epicontrol.core.local_time import local_date
@@ -16,7 +16,7 @@ from epicontrol.divisions.models import Division
 from epicontrol.labour import service
 from epicontrol.labour.models import LabourProfile
 from epicontrol.labour.schemas import NeedIn
-from tests.factories import City
+from tests.factories import TEST_SECRET, City
 
 # Positions (Quzhou, roughly): m1's grids close together, m2 ~5 km away, m3 ~40 km away.
 POSITIONS = {
@@ -100,3 +100,10 @@ def offer_work(
         )
     )
     db.commit()
+
+
+def headers_for(db: Session, username: str) -> dict[str, str]:
+    """Bearer headers for a test user (no argon2 login: it is slow by design)."""
+    user_id = db.scalar(select(User.id).where(User.username == username))
+    assert user_id is not None, username
+    return {"Authorization": f"Bearer {issue_token(TEST_SECRET, user_id)}"}
