@@ -59,6 +59,9 @@ LINKS: tuple[Link, ...] = (
     Link("/public/me/approvals", "不见面审批 Online approvals", Permission.APPROVAL_APPLY),
     Link("/approvals/queue", "审批待办 Approval queue", Permission.APPROVAL_REVIEW),
     Link("/approvals/catalogue", "审批事项目录 Approval catalogue", Permission.APPROVAL_CATALOGUE),
+    Link("/labour/jobs", "附近招工 Jobs near me", Permission.LABOUR_APPLY),
+    Link("/labour/employer", "用工需求 Labour needs", Permission.LABOUR_POST),
+    Link("/labour/board", "用工对接 Labour matching", Permission.LABOUR_MATCH),
 )
 
 
