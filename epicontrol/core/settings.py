@@ -181,6 +181,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Days a company's uploaded employee list is kept for resumption checks.",
     )
+    retention_labour_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days residents' offers of work and job applications are kept after their "
+        "last change.",
+    )
     retention_contact_days: int = Field(
         default=180,
         ge=1,
