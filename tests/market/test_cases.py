@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -32,7 +32,7 @@ from tests.market.support import (
     user_id,
 )
 
-NOW = datetime(2020, 2, 10, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2020, 2, 10, 6, 0, tzinfo=UTC)
 
 
 def _second_inspector(db: Session, city: City, scope: str = "city") -> Principal:
@@ -69,16 +69,26 @@ def test_case_steps_from_open_to_fine_reach_the_reporter_once_as_new(
     report = add_price(db, seller, "5.00", reporter=wang.user_id)
     case = _open(db, seller, [report], inspector)
 
-    case = cases.assign(db, principal=inspector, case_id=case.id,
-                        data=AssignIn(version=1, assignee_user_id=inspector.user_id))  # fmt: skip
+    case = cases.assign(
+        db,
+        principal=inspector,
+        case_id=case.id,
+        data=AssignIn(version=1, assignee_user_id=inspector.user_id),
+    )
     case = cases.record_inspection(
-        db, principal=inspector, case_id=case.id,
+        db,
+        principal=inspector,
+        case_id=case.id,
         data=InspectIn(version=2, inspected_on=TODAY, findings="售价为进价4倍", samples="KN95 x2"),
         now=NOW,
-    )  # fmt: skip
-    case = cases.close(db, principal=inspector, case_id=case.id,
-                       data=CloseIn(version=3, outcome=Outcome.FINE, fine_yuan=Decimal("5000")),
-                       now=NOW)  # fmt: skip
+    )
+    case = cases.close(
+        db,
+        principal=inspector,
+        case_id=case.id,
+        data=CloseIn(version=3, outcome=Outcome.FINE, fine_yuan=Decimal("5000")),
+        now=NOW,
+    )
     db.commit()
 
     assert (case.status, case.outcome, case.fine_fen, case.version) == ("closed", "fine", 500000, 4)
@@ -91,8 +101,12 @@ def test_case_steps_from_open_to_fine_reach_the_reporter_once_as_new(
     steps = db.scalars(
         select(AuditEntry.action).where(AuditEntry.entity == "market_case").order_by(AuditEntry.id)
     ).all()
-    assert steps == ["market:case_open", "market:case_assign", "market:case_inspect",
-                     "market:case_close"]  # fmt: skip
+    assert steps == [
+        "market:case_open",
+        "market:case_assign",
+        "market:case_inspect",
+        "market:case_close",
+    ]
 
 
 def test_outcomes_other_than_unfounded_need_an_inspection(db: Session, city: City) -> None:
@@ -101,23 +115,40 @@ def test_outcomes_other_than_unfounded_need_an_inspection(db: Session, city: Cit
     case = _open(db, seller, [add_price(db, seller, "3.00")], inspector)
 
     with pytest.raises(Conflict, match="inspection"):
-        cases.close(db, principal=inspector, case_id=case.id,
-                    data=CloseIn(version=1, outcome=Outcome.WARNING), now=NOW)  # fmt: skip
-    closed = cases.close(db, principal=inspector, case_id=case.id,
-                         data=CloseIn(version=1, outcome=Outcome.UNFOUNDED), now=NOW)  # fmt: skip
+        cases.close(
+            db,
+            principal=inspector,
+            case_id=case.id,
+            data=CloseIn(version=1, outcome=Outcome.WARNING),
+            now=NOW,
+        )
+    closed = cases.close(
+        db,
+        principal=inspector,
+        case_id=case.id,
+        data=CloseIn(version=1, outcome=Outcome.UNFOUNDED),
+        now=NOW,
+    )
     assert closed.status == CaseStatus.CLOSED
 
 
 def test_reports_a_closed_case_covered_do_not_flag_again(db: Session, city: City) -> None:
     inspector = principal(db, "inspector")
     seller = add_seller(db, city, "劣质口罩店")
-    ids = [add_complaint(db, seller, user_id(db, n)) for n in ("resident_wang", "resident_zhang",
-                                                              "admin")]  # fmt: skip
+    ids = [
+        add_complaint(db, seller, user_id(db, n))
+        for n in ("resident_wang", "resident_zhang", "admin")
+    ]
     assert len(flags.compute(db, rules=RULES, today=TODAY)) == 1
     case = _open(db, seller, ids, inspector)
     assert len(flags.compute(db, rules=RULES, today=TODAY)) == 1  # open: still flagged
-    cases.close(db, principal=inspector, case_id=case.id,
-                data=CloseIn(version=1, outcome=Outcome.UNFOUNDED), now=NOW)  # fmt: skip
+    cases.close(
+        db,
+        principal=inspector,
+        case_id=case.id,
+        data=CloseIn(version=1, outcome=Outcome.UNFOUNDED),
+        now=NOW,
+    )
     db.commit()
 
     assert flags.compute(db, rules=RULES, today=TODAY) == []
@@ -146,8 +177,12 @@ def test_two_inspectors_acting_at_once_one_wins_the_other_gets_409(
         with sessions() as session:
             start.wait()
             try:
-                cases.assign(session, principal=who, case_id=case.id,
-                             data=AssignIn(version=1, assignee_user_id=who.user_id))  # fmt: skip
+                cases.assign(
+                    session,
+                    principal=who,
+                    case_id=case.id,
+                    data=AssignIn(version=1, assignee_user_id=who.user_id),
+                )
                 session.commit()
                 return "assigned"
             except Conflict:
@@ -176,9 +211,12 @@ def test_two_inspectors_opening_a_case_for_one_seller_at_once_make_one(
         with sessions() as session:
             start.wait()
             try:
-                cases.open_case(session, principal=who, now=NOW,
-                                data=CaseOpenIn(seller_id=seller, source="report",
-                                                report_ids=[report]))  # fmt: skip
+                cases.open_case(
+                    session,
+                    principal=who,
+                    now=NOW,
+                    data=CaseOpenIn(seller_id=seller, source="report", report_ids=[report]),
+                )
                 session.commit()
                 return "opened"
             except Conflict:
@@ -197,20 +235,26 @@ def test_report_naming_a_known_seller_loosely_finds_it_not_a_duplicate(
 ) -> None:
     wang = principal(db, "resident_wang")
     known = add_seller(db, city, "好又多大药房")
-    named = sellers.SellerNamed(name=" 好又多药房 ", kind=SellerKind.PHARMACY,
-                                division_id=city.divisions["m1"])  # fmt: skip
+    named = sellers.SellerNamed(
+        name=" 好又多药房 ", kind=SellerKind.PHARMACY, division_id=city.divisions["m1"]
+    )
     found, created = sellers.find_or_create(db, named=named)
     assert (found.id, created) == (known, False)
-    other = sellers.SellerNamed(name="好又多大药房", kind=SellerKind.PHARMACY,
-                                division_id=city.divisions["m3"])  # fmt: skip
+    other = sellers.SellerNamed(
+        name="好又多大药房", kind=SellerKind.PHARMACY, division_id=city.divisions["m3"]
+    )
     assert sellers.find_or_create(db, named=other)[1]  # another division: another seller
     assert wang.user_id
 
 
 def test_licence_number_is_checked_when_given(db: Session, city: City) -> None:
     def named(licence: str) -> sellers.SellerNamed:
-        return sellers.SellerNamed(name="新药房", kind=SellerKind.PHARMACY,
-                                   division_id=city.divisions["m1"], licence_number=licence)  # fmt: skip
+        return sellers.SellerNamed(
+            name="新药房",
+            kind=SellerKind.PHARMACY,
+            division_id=city.divisions["m1"],
+            licence_number=licence,
+        )
 
     with pytest.raises(InvalidInput, match="check character"):
         sellers.find_or_create(db, named=named("91350100M000100Y44"))

@@ -98,13 +98,22 @@ def test_deepest_ceiling_applies_and_only_while_valid(db: Session, city: City) -
     inspector = user_id(db, "inspector")
     db.add_all(
         [
-            ReferencePrice(product="surgical", division_id=city.divisions["city"],
-                           max_unit_fen=100, valid_from=TODAY, set_by=inspector),
-            ReferencePrice(product="surgical", division_id=city.divisions["d1"],
-                           max_unit_fen=200, valid_from=TODAY - timedelta(days=9),
-                           set_by=inspector),
+            ReferencePrice(
+                product="surgical",
+                division_id=city.divisions["city"],
+                max_unit_fen=100,
+                valid_from=TODAY,
+                set_by=inspector,
+            ),
+            ReferencePrice(
+                product="surgical",
+                division_id=city.divisions["d1"],
+                max_unit_fen=200,
+                valid_from=TODAY - timedelta(days=9),
+                set_by=inspector,
+            ),
         ]
-    )  # fmt: skip
+    )
     db.commit()
 
     # The city's 1.00 starts today, after the report's day; the district's 2.00 allows 1.50.
@@ -158,5 +167,10 @@ def test_flags_are_cut_to_the_callers_subtree(db: Session, city: City) -> None:
 
     assert len(_flags(db)) == 1
     assert len(_flags(db, scope=m3_path)) == 1
-    assert _flags(db, scope=f"/{city.divisions['province']}/{city.divisions['city']}/"
-                  f"{city.divisions['d1']}/") == []  # fmt: skip
+    assert (
+        _flags(
+            db,
+            scope=f"/{city.divisions['province']}/{city.divisions['city']}/{city.divisions['d1']}/",
+        )
+        == []
+    )

@@ -89,12 +89,17 @@ def test_bad_reports_are_refused_with_the_reason_and_nothing_is_stored(
         ({"observed_on": "2999-01-01"}, None, "future"),
     ]
     for changes, files, reason in cases:
-        answer = client.post("/public/market/report?lang=en", data=_report_form(city, **changes),
-                             files=files, headers=wang)  # fmt: skip
+        answer = client.post(
+            "/public/market/report?lang=en",
+            data=_report_form(city, **changes),
+            files=files,
+            headers=wang,
+        )
         assert answer.status_code == 422, (changes, answer.status_code)
         assert reason in answer.text, (changes, re.findall(r'role="alert">([^<]*)', answer.text))
-    chinese = client.post("/public/market/report?lang=zh",
-                          data=_report_form(city, price_yuan=""), headers=wang)  # fmt: skip
+    chinese = client.post(
+        "/public/market/report?lang=zh", data=_report_form(city, price_yuan=""), headers=wang
+    )
     assert "价格举报须填写" in chinese.text
     assert _count(db) == 0
 
@@ -104,25 +109,50 @@ def test_a_complaint_through_the_api_and_the_outcome_on_my_reports(
 ) -> None:
     wang, inspector = login(client, "resident_wang"), login(client, "inspector")
     seller = add_seller(db, city, "劣质口罩店")
-    made = client.post("/api/market/reports", headers=wang, json={
-        "kind": "complaint", "seller_id": seller, "complaint_kind": "counterfeit",
-        "observed_on": "2020-02-09", "text": "假冒3M"})  # fmt: skip
+    made = client.post(
+        "/api/market/reports",
+        headers=wang,
+        json={
+            "kind": "complaint",
+            "seller_id": seller,
+            "complaint_kind": "counterfeit",
+            "observed_on": "2020-02-09",
+            "text": "假冒3M",
+        },
+    )
     # 2020 is outside the 60 days before today: refused.
     assert made.status_code == 422
     day = _today(client, wang)
-    made = client.post("/api/market/reports", headers=wang, json={
-        "kind": "complaint", "seller_id": seller, "complaint_kind": "counterfeit",
-        "observed_on": day, "text": "假冒3M"})  # fmt: skip
+    made = client.post(
+        "/api/market/reports",
+        headers=wang,
+        json={
+            "kind": "complaint",
+            "seller_id": seller,
+            "complaint_kind": "counterfeit",
+            "observed_on": day,
+            "text": "假冒3M",
+        },
+    )
     assert made.status_code == 201, made.text
-    opened = client.post("/api/market/cases", headers=inspector, json={
-        "seller_id": seller, "source": "report", "report_ids": [made.json()["id"]]})  # fmt: skip
+    opened = client.post(
+        "/api/market/cases",
+        headers=inspector,
+        json={"seller_id": seller, "source": "report", "report_ids": [made.json()["id"]]},
+    )
     assert opened.status_code == 201
     case_id = opened.json()["id"]
-    closed = client.post(f"/api/market/cases/{case_id}/close", headers=inspector,
-                         json={"version": 1, "outcome": "unfounded"})  # fmt: skip
+    closed = client.post(
+        f"/api/market/cases/{case_id}/close",
+        headers=inspector,
+        json={"version": 1, "outcome": "unfounded"},
+    )
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
-    stale = client.post(f"/api/market/cases/{case_id}/close", headers=inspector,
-                        json={"version": 1, "outcome": "unfounded"})  # fmt: skip
+    stale = client.post(
+        f"/api/market/cases/{case_id}/close",
+        headers=inspector,
+        json={"version": 1, "outcome": "unfounded"},
+    )
     assert stale.status_code == 409
 
     (mine,) = client.get("/api/market/reports/mine", headers=wang).json()
@@ -139,13 +169,29 @@ def test_board_puts_flagged_sellers_first_draws_the_chart_without_inline_script(
     wang, zhang = login(client, "resident_wang"), login(client, "resident_zhang")
     day = _today(client, wang)  # the board judges the window ending today
     for who in (wang, zhang, inspector):
-        answer = client.post("/api/market/reports", headers=who, json={
-            "kind": "complaint", "seller_id": seller, "complaint_kind": "substandard",
-            "observed_on": day})  # fmt: skip
+        answer = client.post(
+            "/api/market/reports",
+            headers=who,
+            json={
+                "kind": "complaint",
+                "seller_id": seller,
+                "complaint_kind": "substandard",
+                "observed_on": day,
+            },
+        )
         assert answer.status_code == 201
-    client.post("/api/market/reports", headers=wang, json={
-        "kind": "price", "seller_id": seller, "product": "surgical", "pack_size": 10,
-        "price_yuan": "15", "observed_on": day})  # fmt: skip
+    client.post(
+        "/api/market/reports",
+        headers=wang,
+        json={
+            "kind": "price",
+            "seller_id": seller,
+            "product": "surgical",
+            "pack_size": 10,
+            "price_yuan": "15",
+            "observed_on": day,
+        },
+    )
 
     board = client.get("/market", headers=inspector)
 
@@ -164,8 +210,15 @@ def test_board_puts_flagged_sellers_first_draws_the_chart_without_inline_script(
 def test_inspectors_see_only_their_division_and_residents_no_board(
     client: TestClient, city: City, db: Session
 ) -> None:
-    db.add(User(username="inspector_d2", display_name="d2", password_hash=PASSWORD_HASH,
-                role=Role.MARKET_INSPECTOR.value, division_id=city.divisions["d2"]))  # fmt: skip
+    db.add(
+        User(
+            username="inspector_d2",
+            display_name="d2",
+            password_hash=PASSWORD_HASH,
+            role=Role.MARKET_INSPECTOR.value,
+            division_id=city.divisions["d2"],
+        )
+    )
     db.commit()
     d2, inspector = login(client, "inspector_d2"), login(client, "inspector")
     seller = add_seller(db, city, "m1药房", "m1")
@@ -179,8 +232,14 @@ def test_inspectors_see_only_their_division_and_residents_no_board(
 
     assert client.get(f"/market/sellers/{seller}", headers=d2).status_code == 403
     assert client.get(f"/market/cases/{case_id}", headers=d2).status_code == 403
-    assert client.post("/api/market/cases", headers=d2, json={
-        "seller_id": seller, "source": "report", "report_ids": [report]}).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            "/api/market/cases",
+            headers=d2,
+            json={"seller_id": seller, "source": "report", "report_ids": [report]},
+        ).status_code
+        == 403
+    )
     assert "m1药房" not in client.get("/market", headers=d2).text
     wang = login(client, "resident_wang")
     assert client.get("/market", headers=wang).status_code == 403
@@ -196,26 +255,49 @@ def test_case_page_steps_and_a_stale_form_gets_409_with_the_page(
     inspector = login(client, "inspector")
     seller = add_seller(db, city, "药房")
     report = add_price(db, seller, "3.00")
-    made = client.post("/market/cases", headers=inspector, follow_redirects=False,
-                       data={"seller_id": seller, "source": "report", "report_ids": str(report)})  # fmt: skip
+    made = client.post(
+        "/market/cases",
+        headers=inspector,
+        follow_redirects=False,
+        data={"seller_id": seller, "source": "report", "report_ids": str(report)},
+    )
     assert made.status_code == 303
     case_id = db.scalar(select(MarketCase.id))
     me = user_id(db, "inspector")
 
-    assigned = client.post(f"/market/cases/{case_id}/assign", headers=inspector,
-                           data={"version": "1", "assignee_user_id": str(me)},
-                           follow_redirects=False)  # fmt: skip
-    stale = client.post(f"/market/cases/{case_id}/assign", headers=inspector,
-                        data={"version": "1", "assignee_user_id": str(me)})  # fmt: skip
-    inspected = client.post(f"/market/cases/{case_id}/inspection", headers=inspector,
-                            data={"version": "2", "inspected_on": "2020-02-10",
-                                  "findings": "无进货凭证", "samples": ""},
-                            follow_redirects=False)  # fmt: skip
-    no_amount = client.post(f"/market/cases/{case_id}/close", headers=inspector,
-                            data={"version": "3", "outcome": "fine", "fine_yuan": ""})  # fmt: skip
-    closed = client.post(f"/market/cases/{case_id}/close", headers=inspector,
-                         data={"version": "3", "outcome": "fine", "fine_yuan": "2000"},
-                         follow_redirects=False)  # fmt: skip
+    assigned = client.post(
+        f"/market/cases/{case_id}/assign",
+        headers=inspector,
+        data={"version": "1", "assignee_user_id": str(me)},
+        follow_redirects=False,
+    )
+    stale = client.post(
+        f"/market/cases/{case_id}/assign",
+        headers=inspector,
+        data={"version": "1", "assignee_user_id": str(me)},
+    )
+    inspected = client.post(
+        f"/market/cases/{case_id}/inspection",
+        headers=inspector,
+        data={
+            "version": "2",
+            "inspected_on": "2020-02-10",
+            "findings": "无进货凭证",
+            "samples": "",
+        },
+        follow_redirects=False,
+    )
+    no_amount = client.post(
+        f"/market/cases/{case_id}/close",
+        headers=inspector,
+        data={"version": "3", "outcome": "fine", "fine_yuan": ""},
+    )
+    closed = client.post(
+        f"/market/cases/{case_id}/close",
+        headers=inspector,
+        data={"version": "3", "outcome": "fine", "fine_yuan": "2000"},
+        follow_redirects=False,
+    )
 
     assert (assigned.status_code, inspected.status_code, closed.status_code) == (303, 303, 303)
     assert stale.status_code == 409 and 'id="case-error"' in stale.text
@@ -228,6 +310,9 @@ def test_seller_suggestions_offer_known_sellers_of_the_division(
     client: TestClient, city: City, db: Session
 ) -> None:
     add_seller(db, city, "好又多大药房")
-    answer = client.get("/public/market/sellers", headers=login(client, "resident_wang"),
-                        params={"seller_name": "好又多", "division_id": city.divisions["m1"]})  # fmt: skip
+    answer = client.get(
+        "/public/market/sellers",
+        headers=login(client, "resident_wang"),
+        params={"seller_name": "好又多", "division_id": city.divisions["m1"]},
+    )
     assert "好又多大药房" in answer.text and 'name="seller_id"' in answer.text
