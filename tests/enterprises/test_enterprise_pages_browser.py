@@ -1,0 +1,147 @@
+"""The resumption pages in chromium, one server and one page for the module: a company
+registers, uploads its list and applies; the commander filters the queue (HTMX) and approves in
+a phase; the public whitelist shows the company in Chinese and English."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from epicontrol.core.crypto import vault_for
+from epicontrol.core.db import engine_for, session_factory
+from tests.browser.support import keep_on_loopback, screenshot
+from tests.conftest import free_port, wait_until_up
+from tests.enterprises.support import add_phase, company_in, employee_csv
+from tests.factories import PASSWORD, TEST_SECRET, City, make_city
+
+
+@pytest.fixture(scope="module")
+def city_server(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[str, City]]:
+    """A real uvicorn on a SQLite copy of the test city with one open phase, for the module."""
+    folder = tmp_path_factory.mktemp("enterprise_pages")
+    shutil.copyfile(sqlite_template, folder / "store.db")
+    url = f"sqlite:///{folder / 'store.db'}"
+    with session_factory(engine_for(url))() as db:
+        city = make_city(db, vault_for(TEST_SECRET))
+        db.commit()
+        add_phase(db, city, number=1)
+    port = free_port()
+    env = {
+        **os.environ,
+        "EPICONTROL_DATABASE_URL": url,
+        "EPICONTROL_SECRET_KEY": TEST_SECRET,
+        "EPICONTROL_DATA_DIR": str(folder / "data"),
+        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": "0",
+        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": "0",
+        "EPICONTROL_QA_WARM_UP": "false",
+    }
+    command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
+    with (folder / "server.log").open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process, timeout=120, log_path=folder / "server.log")  # busy CI
+        yield base, city
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        engine_for(url).dispose()
+
+
+@pytest.fixture(scope="module")
+def desk(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """One desktop page for the module, kept on loopback."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    outside = keep_on_loopback(context)
+    yield context.new_page(), outside
+    context.close()
+
+
+def _log_in(page: Page, base: str, username: str, target: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/login?next={target}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+
+
+def test_company_registers_uploads_and_applies(
+    city_server: tuple[str, City], desk: tuple[Page, list[str]], tmp_path: Path
+) -> None:
+    base, city = city_server
+    page, outside = desk
+    _log_in(page, base, "enterprise_s1", "/enterprise")
+    expect(page.locator("#company-title")).to_be_visible()
+    data = company_in(city)
+    form = page.locator("#register-form")
+    form.locator("input[name=name]").fill(data.name)
+    form.locator("input[name=credit_code]").fill(data.credit_code)
+    form.locator("input[name=sector]").fill(data.sector)
+    form.locator("select[name=category]").select_option("medical_supplies")
+    form.locator("select[name=division_id]").select_option(str(city.divisions["m1"]))
+    form.locator("input[name=workforce]").fill("120")
+    form.locator("input[value=temperature_checks]").check()
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#company h2")).to_have_text(data.name)
+
+    staff = tmp_path / "staff.csv"
+    staff.write_bytes(employee_csv(city, ["wang_father", "neighbour", "m3_resident"]))
+    page.set_input_files("#upload-form input[type=file]", str(staff))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#check")).to_have_attribute("data-employees", "3")
+    expect(page.locator("#check .green")).to_have_attribute("data-count", "3")
+    page.click("#apply-form button[type=submit]")
+    expect(page.locator("#application-status")).to_have_attribute("data-status", "submitted")
+    screenshot(page, "enterprise-company")
+    assert outside == []
+
+
+def test_officer_filters_the_queue_and_approves_in_a_phase(
+    city_server: tuple[str, City], desk: tuple[Page, list[str]]
+) -> None:
+    base, _city = city_server
+    page, outside = desk
+    _log_in(page, base, "commander", "/enterprises/review")
+    expect(page.locator("#queue tbody tr[data-status=submitted]")).to_have_count(1)
+    page.select_option("#queue-filter select[name=status]", "approved")  # HTMX swaps the table
+    expect(page.locator("#queue")).to_have_attribute("data-status", "approved")
+    expect(page.locator("#queue tbody tr[data-status]")).to_have_count(0)
+    page.select_option("#queue-filter select[name=status]", "submitted")
+    expect(page.locator("#queue")).to_have_attribute("data-status", "submitted")
+    page.locator("#queue a", has_text="测试口罩厂1").click()
+
+    expect(page.locator("#application")).to_have_attribute("data-status", "submitted")
+    expect(page.locator("#flagged")).to_contain_text("全部绿码 Everyone is green")
+    page.click("#approve-form button[type=submit]")
+    expect(page.locator("#application")).to_have_attribute("data-status", "approved")
+    expect(page.locator("#status")).to_contain_text("phase 1")
+    expect(page.locator("#suspend-form")).to_be_visible()
+    screenshot(page, "enterprise-review")
+    assert outside == []
+
+
+def test_public_whitelist_in_chinese_and_english(
+    city_server: tuple[str, City], desk: tuple[Page, list[str]]
+) -> None:
+    base, _city = city_server
+    page, outside = desk
+    page.context.clear_cookies()
+    page.goto(f"{base}/public/resumption?lang=zh")
+    expect(page.locator("#resumption-title")).to_have_text("复工复产企业白名单")
+    expect(page.locator("#phase-1 h2")).to_have_text("第1批")
+    expect(page.locator("#phase-1 tr.company")).to_contain_text("测试口罩厂1")
+    page.click("#language-switch a[hreflang=en]")
+    expect(page.locator("#resumption-title")).to_have_text("Companies back at work")
+    expect(page.locator("#phase-1 h2")).to_have_text("Phase 1")
+    screenshot(page, "enterprise-whitelist-en")
+    assert outside == []
