@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 
 from epicontrol.core.errors import EpicontrolError, NotAuthenticated
 from epicontrol.web.templating import render
@@ -30,6 +31,44 @@ async def _handle(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
 
 
+# The store's own limits on a value, which no request can pass: SQLite binds integers of at
+# most 64 bits (sqlite3 raises OverflowError before the query runs), PostgreSQL's integer
+# columns hold 32 or 64 bits (SQLSTATE 22003) and its text no NUL character (psycopg refuses to
+# send one). Ids, offsets and counts come from ~90 path and query parameters and as many body
+# fields; one rule here, rather than a bound repeated on each, keeps a fuzzed or hostile value
+# a 422 on every route (the request's session is rolled back first: nothing is stored).
+_SQLITE_OVERFLOW = "too large to convert to SQLite INTEGER"
+_OUT_OF_RANGE = "22003"
+_NUL = "cannot contain NUL (0x00) bytes"
+OUT_OF_RANGE_MESSAGE = "数值超出范围 A number in the request is out of range."
+NUL_MESSAGE = "文本不能包含 NUL 字符 Text in the request may not contain NUL (\\u0000) characters."
+
+
+def refused_by_store(exc: BaseException) -> str | None:
+    """What was wrong with the request when the store refuses one of its values, else None."""
+    if isinstance(exc, OverflowError):
+        return OUT_OF_RANGE_MESSAGE if _SQLITE_OVERFLOW in str(exc) else None
+    if isinstance(exc, DataError):
+        if getattr(exc.orig, "sqlstate", None) == _OUT_OF_RANGE:
+            return OUT_OF_RANGE_MESSAGE
+        if _NUL in str(exc.orig):
+            return NUL_MESSAGE
+    return None
+
+
+async def _handle_refused(request: Request, exc: Exception) -> Response:
+    message = refused_by_store(exc)
+    if message is None:
+        raise exc  # a server error after all: the default 500 and its logged traceback
+    if _wants_page(request):
+        context = {"status": 422, "message": message}
+        return render(request, "error.html", context, status_code=422)
+    return JSONResponse({"detail": message}, status_code=422)
+
+
 def register(app: FastAPI) -> None:
-    """Install the handler for every EpicontrolError subclass."""
+    """Install the handler for every EpicontrolError subclass, and for values the store
+    refuses (a 422, not a 500)."""
     app.add_exception_handler(EpicontrolError, _handle)
+    app.add_exception_handler(OverflowError, _handle_refused)
+    app.add_exception_handler(DataError, _handle_refused)
