@@ -150,6 +150,7 @@ def create_device(
 def _register_domain_commands() -> None:
     # The domains keep their commands next to their code; heavy imports stay inside them.
     from epicontrol.analytics.briefing_cli import briefing_command
+    from epicontrol.approvals.cli import approvals_app
     from epicontrol.core.audit_cli import audit_app
     from epicontrol.core.retention_cli import retention_app
     from epicontrol.demo.cli import demo_command
@@ -167,6 +168,7 @@ def _register_domain_commands() -> None:
     app.add_typer(portal_app, name="portal")
     app.add_typer(audit_app, name="audit")
     app.add_typer(retention_app, name="retention")
+    app.add_typer(approvals_app, name="approvals")
     app.command("briefing", help="Write a division's daily briefing as PDF or offline HTML.")(
         briefing_command
     )

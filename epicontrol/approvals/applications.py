@@ -72,7 +72,7 @@ def _checked(definition: ItemDefinition, filled: Filled) -> tuple[forms.Answers,
         errors["delivery"] = f"one of {', '.join(allowed)}"
     address = filled.address.strip()
     if filled.delivery == Delivery.COURIER.value and not 5 <= len(address) <= 300:
-        errors["address"] = "a postal address (5 to 300 characters) for the courier"
+        errors["courier_address"] = "a postal address (5 to 300 characters) for the courier"
     if errors:
         raise forms.InvalidFields(errors)
     return answers, filled.delivery, address
@@ -124,7 +124,7 @@ def mine(
         .join(ApprovalItemVersion, ApprovalItemVersion.id == ApprovalApplication.item_version_id)
         .where(ApprovalApplication.applicant_user_id == principal.user_id)
         .order_by(ApprovalApplication.id.desc())
-    ).tuples()
+    )
     return list(rows)
 
 

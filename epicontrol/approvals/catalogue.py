@@ -61,7 +61,7 @@ def entries(db: Session, *, active_only: bool = True) -> list[Entry]:
     )
     if active_only:
         query = query.where(ApprovalItem.is_active.is_(True))
-    return [Entry(item, version) for item, version in db.execute(query).tuples()]
+    return [Entry(item, version) for item, version in db.execute(query)]
 
 
 def latest(db: Session, *, code: str) -> Entry:

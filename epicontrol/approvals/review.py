@@ -78,7 +78,7 @@ def queue(db: Session, *, principal: Principal, today: date) -> list[QueueRow]:
             ApprovalApplication.reviewer_path.startswith(principal.division_path, autoescape=True),
         )
         .order_by(ApprovalApplication.due_on, ApprovalApplication.id)
-    ).tuples()
+    )
     found = [QueueRow(a, v, code, is_overdue(a.due_on, today)) for a, v, code in rows]
     return sorted(found, key=lambda row: not row.is_overdue)  # stable: due date within each
 

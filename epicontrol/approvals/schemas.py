@@ -16,6 +16,8 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # What an attachment may be: the types attachments.sniff() recognises from the bytes.
 ACCEPTED_TYPES = ("application/pdf", "image/jpeg", "image/png")
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# Names the application form itself uses beside an item's fields.
+RESERVED_NAMES = frozenset({"delivery", "courier_address", "row_version", "csrf_token"})
 
 
 class FieldKind(StrEnum):
@@ -53,6 +55,8 @@ class FormField(Strict):
 
     @model_validator(mode="after")
     def _choices_have_options(self) -> Self:
+        if self.name in RESERVED_NAMES:
+            raise ValueError(f"{self.name!r} is reserved by the application form")
         if self.kind == FieldKind.CHOICE and not self.options:
             raise ValueError(f"choice field {self.name!r} needs options")
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:

@@ -14,6 +14,7 @@ def seed_public_services(engine: Engine, *, secret: str, seed: int = 2020) -> No
     from epicontrol.exchange import demo as exchange_demo
     from epicontrol.portal import article_seed, clinics_demo, feed_demo, itineraries_demo
     from epicontrol.supplies import demo as supplies_demo
+    from epicontrol.approvals import demo as approvals_demo
 
     with Session(engine) as db:
         article_seed.seed_demo(db)  # written by the demo's commander
@@ -23,6 +24,7 @@ def seed_public_services(engine: Engine, *, secret: str, seed: int = 2020) -> No
         supplies_demo.seed_demo(db, seed=seed)
         enterprises_demo.seed_demo(db, seed=seed)  # resumption phases and companies
         exchange_demo.seed_demo(db, seed=seed)  # an agency's grants and request statistics
+        approvals_demo.seed_demo(db, secret=secret, seed=seed)  # catalogue, applications
         db.commit()
     with Session(engine) as db:
         from epicontrol.core import audit_seal
