@@ -135,10 +135,9 @@ def _print_html(figure: go.Figure, div_id: str, width: int, height: int) -> str:
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
         margin={"t": 40, "b": 44},
     )
-    html: str = figure.to_html(
-        full_html=False, include_plotlyjs=False, div_id=f"briefing-{div_id}", config=PRINT_CONFIG
-    )
-    return html
+    from epicontrol.web.figures import figure_html  # no inline script (web/figures.py)
+
+    return figure_html(figure, div_id=f"briefing-{div_id}", config=PRINT_CONFIG)
 
 
 def render_html(
@@ -160,6 +159,7 @@ def render_html(
         "level": LEVELS.get(data.division_level, data.division_level),
         "generated_at": generated_at.astimezone(LOCAL_TIME),
         "plotly_inline": _plotly_js() if plotly == "inline" else None,
+        "pages_js_inline": _pages_js() if plotly == "inline" else None,
         "plotly_src": None if plotly == "inline" else _plotly_url(),
         "pdf_url": pdf_url,
         "method": {
@@ -221,6 +221,13 @@ def _plotly_js() -> str:
     from epicontrol.web.plotly_static import plotly_js_file
 
     return plotly_js_file().read_text(encoding="utf-8")
+
+
+def _pages_js() -> str:
+    """web/static/pages.js (draws the figures), to inline in an offline file."""
+    from epicontrol.web.figures import pages_js
+
+    return pages_js()
 
 
 def _plotly_url() -> str:

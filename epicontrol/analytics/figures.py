@@ -53,10 +53,9 @@ CONFIG = {"displaylogo": False, "responsive": True}
 
 def figure_html(figure: go.Figure, *, div_id: str) -> str:
     """A <div> with the figure, for a page that loads plotly.js from plotly_static's route."""
-    html: str = figure.to_html(
-        full_html=False, include_plotlyjs=False, div_id=div_id, config=CONFIG
-    )
-    return html
+    from epicontrol.web.figures import figure_html as csp_figure_html  # no inline script
+
+    return csp_figure_html(figure, div_id=div_id, config=CONFIG)
 
 
 def _layout(figure: go.Figure, *, height: int = 320, **extra: Any) -> go.Figure:

@@ -74,7 +74,6 @@ def map_html(clinics: ClinicListOut) -> str:
             "scaleratio": 1 / math.cos(math.radians(middle)),
         },
     )
-    html: str = figure.to_html(
-        full_html=False, include_plotlyjs=False, div_id="clinic-map", config=CONFIG
-    )
-    return html
+    from epicontrol.web.figures import figure_html  # no inline script (web/figures.py)
+
+    return figure_html(figure, div_id="clinic-map", config=CONFIG)

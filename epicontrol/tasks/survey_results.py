@@ -153,13 +153,9 @@ def choice_figure(results_: SurveyResults, question: QuestionOut) -> go.Figure:
 
 def figure_html(figure: go.Figure, div_id: str) -> str:
     """A <div> with the figure, for a page that loads plotly.js from plotly_static's route."""
-    html: str = figure.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=div_id,
-        config={"displaylogo": False, "responsive": True},
-    )
-    return html
+    from epicontrol.web.figures import figure_html as csp_figure_html  # no inline script
+
+    return csp_figure_html(figure, div_id=div_id, config={"displaylogo": False, "responsive": True})
 
 
 def _tallies(db: Session, survey_id: int, kind: str, path: str) -> dict[int, _Tally]:

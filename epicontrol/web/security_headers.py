@@ -1,18 +1,34 @@
 """Security headers on every answer: a pure-ASGI middleware, outermost, so that the fast paths,
 the public page cache's hits, static files and error pages all carry them.
 
-The Content-Security-Policy is deliberately partial: nine templates have inline <script> blocks
-and two use onclick= attributes, so a script-src policy would need 'unsafe-inline' (no
-protection) or nonces in every template (a later change). What it does set costs no page
-anything: no framing (frame-ancestors), no <base> hijack, no plugins, forms post only here.
+The Content-Security-Policy allows scripts from this site only: no inline <script>, no inline
+event handlers, no eval (docs/hardening.md, "Content-Security-Policy"). Page behaviours live in
+static/pages.js and read data-* attributes; Plotly figures travel as JSON data (web/figures.py);
+htmx runs with allowEval off (base.html). Styles keep 'unsafe-inline': plotly.js writes style
+attributes and injects <style> rules as it draws (as do a few templates' own <style> blocks),
+and a style can't run code. Nothing is loaded from another host.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTENT_SECURITY_POLICY = (
-    "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'"
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        # data: and blob: for plotly's "download as PNG" and inline SVG/PNG images.
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        # The checkpoint's camera preview.
+        "media-src 'self' blob:",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+        "form-action 'self'",
+    )
 )
 # The checkpoint page scans QR codes with the camera (movements/templates/checkpoint.html); the
 # self-check and clinic pages ask for the visitor's location (nearest clinic, where they are).

@@ -186,8 +186,8 @@ def test_a_small_cluster_shows_every_place() -> None:
 def test_figure_html_is_a_div_without_plotly_js() -> None:
     html = figure_html(cluster_figure(synthetic_cluster(500, cases=4)), div_id="cluster-1")
     assert html.startswith("<div") and 'id="cluster-1"' in html
-    assert "Plotly.newPlot" in html
-    assert "<script src" not in html and "cdn" not in html.lower()
+    assert 'data-plotly-figure="cluster-1"' in html  # data for static/pages.js: no inline script
+    assert "Plotly.newPlot" not in html and "<script src" not in html and "cdn" not in html.lower()
     assert len(html) < 50_000
 
 

@@ -18,6 +18,7 @@ from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Vault, require
 from epicontrol.core.errors import InvalidInput
 from epicontrol.core.policy import Permission
+from epicontrol.web import csrf
 from epicontrol.web.templating import PACKAGE_DIR
 
 # web.templating finds only <domain>/templates one level down; this page lives a level deeper.
@@ -29,6 +30,7 @@ _TEMPLATES = Jinja2Templates(
         autoescape=True,
     )
 )
+csrf.install(_TEMPLATES.env)  # csrf_field() and csrf_token(), as in web.templating
 
 router = APIRouter(tags=["linkage"])
 Reviewer = Annotated[Principal, Depends(require(Permission.LINKAGE_REVIEW))]
