@@ -12,6 +12,7 @@ def seed_public_services(engine: Engine, *, secret: str, seed: int = 2020) -> No
     a few staff reads of the demo resident's record (their access log) and the audit chain."""
     from epicontrol.enterprises import demo as enterprises_demo
     from epicontrol.exchange import demo as exchange_demo
+    from epicontrol.market import demo as market_demo
     from epicontrol.portal import article_seed, clinics_demo, feed_demo, itineraries_demo
     from epicontrol.supplies import demo as supplies_demo
     from epicontrol.approvals import demo as approvals_demo
@@ -25,6 +26,7 @@ def seed_public_services(engine: Engine, *, secret: str, seed: int = 2020) -> No
         enterprises_demo.seed_demo(db, seed=seed)  # resumption phases and companies
         exchange_demo.seed_demo(db, seed=seed)  # an agency's grants and request statistics
         approvals_demo.seed_demo(db, secret=secret, seed=seed)  # catalogue, applications
+        market_demo.seed_demo(db, seed=seed)  # sellers, reports, a gouger, an inspection
         db.commit()
     with Session(engine) as db:
         from epicontrol.core import audit_seal
