@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
+import anyio
+from anyio import to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Header, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +22,8 @@ from epicontrol.core.settings import Settings
 from epicontrol.divisions.models import Division
 from epicontrol.people.models import Resident
 
+T = TypeVar("T")
+
 
 def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
@@ -29,26 +34,78 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """A session per request: committed on success, rolled back on error.
+# Why the request session works this way (issue 8): FastAPI runs each sync dependency, the
+# endpoint and the response's validation as separate tasks of one 40-thread pool, and a sync
+# generator dependency's exit (the commit) as yet another. A request that wrote on SQLite holds
+# the write lock, and any request holds its connection, from its first statement to that commit;
+# when every thread of the pool is taken by requests waiting for the lock or a connection, the
+# holder never gets a thread to commit in, and all of them fail after the busy or pool timeout.
+# So: (1) the caller is read in a brief session of its own, closed in the thread that read it;
+# (2) at most half the pool's threads serve requests with a session at once (the others wait in
+# the event loop, holding nothing), so a holder always finds a thread for its next step; (3) the
+# commit, rollback and close run on threads of their own, each in one go, right after the
+# response is built and before it is sent (scope="function"), so a client never sees a success
+# that was not committed.
+_GATE: RunVar[anyio.Semaphore] = RunVar("epicontrol_session_gate")
+_FINISHERS: RunVar[anyio.CapacityLimiter] = RunVar("epicontrol_session_finishers")
 
-    A denial is the exception: its audit entry must survive the rollback, so it is written
-    in a fresh transaction after the request's work is undone.
-    """
-    session = request.app.state.sessions()
+
+def _per_loop(var: RunVar[T], make: Callable[[int], T]) -> T:
+    # Per event loop: a test may serve one app from several loops, and anyio's primitives belong
+    # to the loop they were made in.
     try:
-        yield session
+        return var.get()
+    except LookupError:
+        made = make(max(1, int(to_thread.current_default_thread_limiter().total_tokens) // 2))
+        var.set(made)
+        return made
+
+
+async def _finish(step: Callable[..., None], *args: object) -> None:
+    await to_thread.run_sync(step, *args, limiter=_per_loop(_FINISHERS, anyio.CapacityLimiter))
+
+
+def _commit(session: Session) -> None:
+    try:
         session.commit()
-    except AccessDenied as denial:
+    finally:
+        session.close()
+
+
+def _roll_back(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+def _roll_back_and_audit(session: Session, request: Request, denial: AccessDenied) -> None:
+    try:
         session.rollback()
         _audit_denial(session, request, denial)
         session.commit()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
     finally:
         session.close()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A session per request: committed on success, rolled back on error.
+
+    A denial is the exception: its audit entry must survive the rollback, so it is written
+    in a fresh transaction after the request's work is undone. The comment above says why the
+    session is gated and finished off the request's threads.
+    """
+    async with _per_loop(_GATE, anyio.Semaphore):
+        session = request.app.state.sessions()
+        try:
+            yield session
+        except AccessDenied as denial:
+            await _finish(_roll_back_and_audit, session, request, denial)
+            raise
+        except BaseException:
+            await _finish(_roll_back, session)
+            raise
+        await _finish(_commit, session)
 
 
 def _audit_denial(session: Session, request: Request, denial: AccessDenied) -> None:
@@ -65,7 +122,8 @@ def _audit_denial(session: Session, request: Request, denial: AccessDenied) -> N
     )
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": committed before the response goes out, not after (see get_db).
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_vault(settings: SettingsDep) -> PersonalDataVault:
@@ -111,13 +169,22 @@ def load_principal(db: Session, user_id: int) -> Principal | None:
     )
 
 
-def optional_principal(request: Request, db: DbSession, settings: SettingsDep) -> Principal | None:
-    """The caller if a valid session cookie or bearer token came with the request."""
+def optional_principal(
+    request: Request, settings: SettingsDep, _request_session: DbSession
+) -> Principal | None:
+    """The caller if a valid session cookie or bearer token came with the request.
+
+    Read in a brief session closed before the route runs, not the request's (see get_db); the
+    request's session is still opened first, so that it can audit a denial.
+    """
     token = token_from(request)
     if not token:
         return None
     user_id = read_token(settings.secret_key, token, settings.session_max_age_seconds)
-    principal = load_principal(db, user_id) if user_id is not None else None
+    principal = None
+    if user_id is not None:
+        with request.app.state.sessions() as brief:
+            principal = load_principal(brief, user_id)
     request.state.principal = principal
     return principal
 

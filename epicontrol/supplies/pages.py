@@ -27,7 +27,6 @@ from epicontrol.core.errors import EpicontrolError, InvalidInput
 from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission, is_allowed
 from epicontrol.supplies import codes, pickup, reservations, rounds
-from epicontrol.supplies.guards import require_briefly
 from epicontrol.supplies.models import Allocation
 from epicontrol.supplies.schemas import RoundForm, RoundIn
 from epicontrol.web.templating import render
@@ -35,7 +34,7 @@ from epicontrol.web.templating import render
 router = APIRouter(include_in_schema=False)
 Caller = Annotated[Principal | None, Depends(optional_principal)]
 Manager = Annotated[Principal, Depends(require(Permission.MASK_MANAGE))]
-Orderer = Annotated[Principal, Depends(require_briefly(Permission.MASK_ORDER))]
+Orderer = Annotated[Principal, Depends(require(Permission.MASK_ORDER))]
 Dispenser = Annotated[Principal, Depends(require(Permission.MASK_DISPENSE))]
 
 
@@ -79,7 +78,6 @@ def _masks_page(
         context["reserved_rounds"] = set()
         context["rounds"] = rounds.public_rounds(db, now=now)
     response = render(request, "masks_public.html", context, status_code=status_code)
-    db.commit()  # the read's audit entry, in this thread (guards.py says why)
     return response
 
 
@@ -101,10 +99,6 @@ def reserve_from_page(
         return _masks_page(
             request, db, principal, message=refused.message, status_code=refused.status_code
         )
-    except BaseException:
-        db.rollback()  # in this thread, not after a hop (guards.py says why)
-        raise
-    db.commit()
     return RedirectResponse(f"/public/masks#reservation-{made.id}", status_code=303)
 
 

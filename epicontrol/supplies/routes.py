@@ -25,7 +25,6 @@ from epicontrol.core.db import utcnow
 from epicontrol.core.deps import DbSession, Purpose, require
 from epicontrol.core.policy import Permission
 from epicontrol.supplies import codes, pickup, reservations, rounds
-from epicontrol.supplies.guards import require_briefly
 from epicontrol.supplies.pages import router as pages_router
 from epicontrol.supplies.schemas import (
     DrawOut,
@@ -40,7 +39,6 @@ from epicontrol.supplies.schemas import (
 router = APIRouter(tags=["supplies"])
 Manager = Annotated[Principal, Depends(require(Permission.MASK_MANAGE))]
 Orderer = Annotated[Principal, Depends(require(Permission.MASK_ORDER))]
-BriefOrderer = Annotated[Principal, Depends(require_briefly(Permission.MASK_ORDER))]
 Dispenser = Annotated[Principal, Depends(require(Permission.MASK_DISPENSE))]
 
 
@@ -89,17 +87,11 @@ def draw(db: DbSession, principal: Manager, round_id: int) -> DrawOut:
 
 
 @router.post("/api/supplies/reservations", status_code=201)
-def reserve(db: DbSession, principal: BriefOrderer, data: ReservationIn) -> ReservationOut:
+def reserve(db: DbSession, principal: Orderer, data: ReservationIn) -> ReservationOut:
     """Reserve masks for the caller's household (one reservation per household per round)."""
     order = reservations.Order(round_id=data.round_id, place_id=data.place_id, masks=data.masks)
-    try:
-        made = reservations.reserve(db, principal=principal, order=order, now=utcnow())
-        answer = reservations.reservation_out(db, made)
-    except BaseException:
-        db.rollback()  # now, in this thread: not after a hop to another (guards.py says why)
-        raise
-    db.commit()
-    return answer
+    made = reservations.reserve(db, principal=principal, order=order, now=utcnow())
+    return reservations.reservation_out(db, made)
 
 
 @router.get("/api/supplies/reservations/mine")

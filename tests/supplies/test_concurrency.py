@@ -4,12 +4,10 @@ ordering at the same moment each in their own session."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +16,7 @@ from epicontrol.core.db import engine_for, session_factory, utcnow
 from epicontrol.core.errors import Conflict
 from epicontrol.supplies import reservations
 from epicontrol.supplies.models import MaskReservation, MaskRound
-from tests.async_support import run_async
+from tests.concurrency_support import post_all_at_once
 from tests.factories import City
 from tests.supplies.support import (
     add_households,
@@ -41,19 +39,9 @@ def test_200_simultaneous_orders_against_100_give_exactly_100(
     users = add_households(db, vault, city, ORDERS)
     order = {"round_id": round_id, "place_id": pharmacies["PH-M1"]}
 
-    async def place_all() -> Counter[int]:
-        # One client, a connection per order: all 200 are in flight together.
-        limits = httpx.Limits(max_connections=ORDERS, max_keepalive_connections=ORDERS)
-        async with httpx.AsyncClient(base_url=live_server, timeout=120, limits=limits) as http:
-            answers = await asyncio.gather(
-                *(
-                    http.post("/api/supplies/reservations", json=order, headers=bearer(user))
-                    for user in users
-                )
-            )
-        return Counter(answer.status_code for answer in answers)
-
-    statuses = run_async(place_all())
+    statuses = post_all_at_once(
+        live_server, "/api/supplies/reservations", [(order, bearer(user)) for user in users]
+    )
 
     assert statuses == {201: SUPPLY, 409: ORDERS - SUPPLY}, statuses
     db.expire_all()
