@@ -24,6 +24,7 @@ from epicontrol.reports.schemas import (
     SelfCheckOut,
 )
 from epicontrol.reports.tips_limits import limit_body
+from epicontrol.web.rate_limits import TOO_MANY
 
 router = APIRouter(tags=["self-checks"], dependencies=[Depends(limit_body)])
 Reporter = Annotated[Principal, Depends(require(Permission.REPORT_SUBMIT))]
@@ -31,7 +32,7 @@ FeverReader = Annotated[Principal, Depends(require(Permission.MONITORING_READ))]
 FeverClearer = Annotated[Principal, Depends(require(Permission.MONITORING_MANAGE))]
 
 
-@router.post("/api/public/self-check")
+@router.post("/api/public/self-check", responses=TOO_MANY)
 def public_self_check(data: PublicSelfCheckIn, db: DbSession) -> AdviceOut:
     """Advice for anyone, no login: nothing is stored."""
     return selfcheck.advise(db, data=data, now=utcnow())

@@ -14,6 +14,7 @@ from epicontrol.reports import tips
 from epicontrol.reports.models import TipKind, TipStatus
 from epicontrol.reports.schemas import TipDetailOut, TipIn, TipOut, TipReceipt, TriageIn
 from epicontrol.reports.tips_limits import RateLimited, client_address, limit_body
+from epicontrol.web.rate_limits import TOO_MANY
 
 router = APIRouter(tags=["public reports"])
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
@@ -23,7 +24,12 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("/api/public/tips", status_code=201, dependencies=[Depends(limit_body)])
+@router.post(
+    "/api/public/tips",
+    status_code=201,
+    dependencies=[Depends(limit_body)],
+    responses=TOO_MANY,
+)
 def file_tip(
     data: TipIn,
     request: Request,

@@ -12,7 +12,13 @@ from epicontrol.core import audit, users
 from epicontrol.core.auth import SESSION_COOKIE, issue_token
 from epicontrol.core.deps import CurrentPrincipal, DbSession, SettingsDep, load_principal
 from epicontrol.core.errors import NotAuthenticated
-from epicontrol.web.rate_limits import LOGIN_MESSAGE, client_address, login_throttle, minutes
+from epicontrol.web.rate_limits import (
+    LOGIN_MESSAGE,
+    TOO_MANY,
+    client_address,
+    login_throttle,
+    minutes,
+)
 from epicontrol.web.templating import render
 
 router = APIRouter(tags=["auth"])
@@ -35,7 +41,7 @@ class MeOut(BaseModel):
     resident_id: int | None
 
 
-@router.post("/api/auth/token")
+@router.post("/api/auth/token", responses=TOO_MANY)
 def token(
     request: Request,
     username: Annotated[str, Form()],

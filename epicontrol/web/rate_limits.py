@@ -49,6 +49,19 @@ WRITE_MESSAGE = (
     "提交过于频繁，请 {minutes} 分钟后再试 Too many requests from your connection: "
     "try again in {minutes} min."
 )
+# The 429 of a rate-limited route, declared in its OpenAPI operation (responses=TOO_MANY) so
+# clients and the schema fuzzer (tests/web/test_schemathesis.py) know to expect it.
+TOO_MANY: dict[int | str, dict[str, object]] = {
+    429: {
+        "description": "Too many requests: wait the Retry-After seconds, then try again.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait.",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}
 
 
 def minutes(seconds: int) -> int:
