@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
-from epicontrol.core.db import Base
+from epicontrol.core.db import Base, utcnow
+from epicontrol.core.periodic import PeriodicWorker
 from epicontrol.core.settings import Settings
 
 CHUNK_ROWS = 5_000  # rows per transaction: short write locks on SQLite
@@ -158,13 +159,14 @@ def purge(
     actor: Principal | str | None,
     purpose: str,
     on_table: Callable[[TableResult], None] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> list[TableResult]:
     """Delete or anonymise every expired row, a chunk per transaction (this commits: pass a
     session of its own), then audit the counts in one entry. Restartable: a rerun finishes."""
     results = []
     for rule in RULES:
         table, condition, cutoff = _expired(rule, now, settings)
-        rows = _purge_table(db, rule, table, condition)
+        rows = _purge_table(db, rule, table, condition, chunk_rows)
         result = _result(rule, settings, cutoff, rows)
         results.append(result)
         if on_table is not None:
@@ -181,11 +183,11 @@ def purge(
     return results
 
 
-def _purge_table(db: Session, rule: Rule, table: Any, condition: Any) -> int:
+def _purge_table(db: Session, rule: Rule, table: Any, condition: Any, chunk_rows: int) -> int:
     key = table.c.id
     done = 0
     while True:
-        ids = list(db.scalars(select(key).where(condition).order_by(key).limit(CHUNK_ROWS)))
+        ids = list(db.scalars(select(key).where(condition).order_by(key).limit(chunk_rows)))
         if not ids:
             return done
         if rule.action == "delete":
@@ -203,3 +205,50 @@ def _purge_table(db: Session, rule: Rule, table: Any, condition: Any) -> int:
 def _result(rule: Rule, settings: Settings, cutoff: date | datetime, rows: int) -> TableResult:
     days = getattr(settings, rule.window_setting)
     return TableResult(rule.table, rule.action, days, cutoff.isoformat(), rows)
+
+
+# The background purge takes smaller bites than the command line: it runs while requests write,
+# and on SQLite each chunk holds the one write lock (a few milliseconds for 500 rows).
+BACKGROUND_CHUNK_ROWS = 500
+
+
+class RetentionWorker(PeriodicWorker):
+    """The whole registry purged at start and then every interval, each run audited (one entry
+    with the counts). Idempotent, so every process of a multi-worker server may run one."""
+
+    def __init__(
+        self, sessions: Callable[[], Session], *, settings: Settings, interval_seconds: float
+    ) -> None:
+        super().__init__(
+            name="epicontrol-retention-registry",
+            interval_seconds=interval_seconds,
+            stop_timeout=30.0,
+        )
+        self.runs = 0
+        self.last_results: list[TableResult] = []
+        self._sessions = sessions
+        self._settings = settings
+
+    def tick(self) -> None:
+        with self._sessions() as session:
+            self.last_results = purge(
+                session,
+                settings=self._settings,
+                now=utcnow(),
+                actor="retention-scheduler",
+                purpose="retention windows (scheduled)",
+                chunk_rows=BACKGROUND_CHUNK_ROWS,
+            )
+        self.runs += 1
+        return None
+
+
+def start_retention_worker(
+    sessions: Callable[[], Session], *, settings: Settings
+) -> RetentionWorker | None:
+    """Start purging every retention_purge_interval_seconds; None when that is 0 (off)."""
+    if settings.retention_purge_interval_seconds <= 0:
+        return None
+    return RetentionWorker(
+        sessions, settings=settings, interval_seconds=settings.retention_purge_interval_seconds
+    ).start()

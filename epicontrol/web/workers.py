@@ -31,6 +31,13 @@ def _retention(settings: Settings, sessions: Sessions) -> Worker | None:
     )
 
 
+def _retention_registry(settings: Settings, sessions: Sessions) -> Worker | None:
+    from epicontrol.core.retention import start_retention_worker
+
+    # Every personal table's window (core/retention.py), on the movements purge's interval.
+    return start_retention_worker(sessions, settings=settings)
+
+
 def _tracing(settings: Settings, sessions: Sessions) -> Worker | None:
     from epicontrol.tracing.background import rules_from, start_tracing_worker
 
@@ -89,6 +96,7 @@ def _audit_sealer(settings: Settings, sessions: Sessions) -> Worker | None:
 
 STARTERS: tuple[Callable[[Settings, Sessions], Worker | None], ...] = (
     _retention,
+    _retention_registry,
     _tracing,
     _risk_sweep,
     _monitoring,
