@@ -26,8 +26,9 @@ CATALOGUE = Path(__file__).with_name("catalogue_demo.json")
 DEMO_ID = "43012419900307123" + id_check_char("43012419900307123")
 
 
-def seed_demo(db: Session, *, secret: str, seed: int = 2020) -> None:
-    """Store the catalogue and the demo resident's applications (the caller commits)."""
+def seed_demo(db: Session, *, secret: str, seed: int = 2020, data_dir: Path | None = None) -> None:
+    """Store the catalogue and the demo resident's applications (the caller commits); their
+    documents go under `data_dir` (the settings' by default)."""
     if db.scalar(select(func.count()).select_from(ApprovalItem)):
         return
     catalogue.import_file(db, CATALOGUE, actor="demo")
@@ -39,6 +40,7 @@ def seed_demo(db: Session, *, secret: str, seed: int = 2020) -> None:
     reviewer = load_principal(db, commander)
     assert applicant is not None and reviewer is not None
     vault = vault_for(secret)
+    files = data_dir if data_dir is not None else get_settings().data_dir
     now = utcnow()
     answers = {
         "applicant_name": "王建国", "id_number": DEMO_ID, "start_on": "2020-02-10",
@@ -53,7 +55,7 @@ def seed_demo(db: Session, *, secret: str, seed: int = 2020) -> None:
         if stage == "draft":
             continue
         applications.attach(
-            db, principal=applicant, data_dir=get_settings().data_dir, application_id=made.id,
+            db, principal=applicant, data_dir=files, application_id=made.id,
             requirement="id_copy", filename="id.pdf", data=b"%PDF-1.4 demo\n",
         )  # fmt: skip
         # Submitted nine days ago: the in-review one is overdue in the queue.
