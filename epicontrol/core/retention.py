@@ -92,6 +92,8 @@ RULES: tuple[Rule, ...] = (
          "a decided appeal, kept for complaints about it"),
     Rule("personal_passes", "revoked_at", "retention_risk_record_days", "delete",
          "a revoked pass, kept to answer a checkpoint's question about it"),
+    Rule("login_failures", "at", "retention_login_failure_days", "delete",
+         "counted for the login window (minutes); a day's kept to look into a guessing run"),
 )  # fmt: skip
 
 EXEMPT: dict[str, str] = {
