@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epicontrol.core.db import Base, UTCDateTime, utcnow
@@ -59,3 +59,22 @@ class ImportRecord(Base):
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
     imported_by: Mapped[str] = mapped_column(String(80))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginFailure(Base):
+    """A failed login, counted by the login limits of every server process (web/rate_limits.py).
+
+    Keyed hashes of the case-folded username and of the client address, never the clear values.
+    A success does not write here; it blanks the username's recent failures only if it had some.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_username_hash_at", "username_hash", "at"),
+        Index("ix_login_failures_client_hash_at", "client_hash", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    username_hash: Mapped[str | None] = mapped_column(String(64))
+    client_hash: Mapped[str] = mapped_column(String(64))

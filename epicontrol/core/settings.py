@@ -136,6 +136,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Days self-checks are kept.",
     )
+    retention_login_failure_days: int = Field(
+        default=1,
+        ge=1,
+        description="Days failed logins (keyed hashes of username and address) are kept.",
+    )
     retention_survey_response_days: int = Field(
         default=90,
         ge=1,

@@ -1,16 +1,19 @@
-"""Rate limits on logging in and on the anonymous self-check: rolling windows in this process.
+"""Rate limits on logging in (counted in the store) and on the anonymous self-check (in memory).
 
-Counts live in memory, per server process (an app owns its limiters): with N workers a client
-gets at most N times the limit, and a restart forgets the counts. The public reports (举报) keep
-their own limit in the database (reports/tips.py), since a report is stored anyway; a failed
-login or a self-check stores nothing, and a table written on every failure would turn a password
-guessing run into a write load. Keys are the username (case-folded) and the client address as
-uvicorn sees it; they stay in memory and are never logged.
+Logins: EPICONTROL_LOGIN_FAILURES_PER_USERNAME failures of one username, or _PER_ADDRESS from
+one address, within EPICONTROL_LOGIN_WINDOW_SECONDS answer 429 with Retry-After before the
+password is even checked (argon2 costs ~0.1 s of CPU per try); a success clears the username's
+failures. The address limit is higher because a carrier NAT puts many phones behind one address.
+Failures are rows of login_failures (core/models.LoginFailure), so every process of a
+multi-worker server counts the same ones and a restart forgets nothing: one indexed insert per
+failure, two indexed reads per attempt, and no write for a success unless the username had recent
+failures. Keys are keyed hashes (core/crypto.py) of the case-folded username and of the client
+address as uvicorn sees it; core/retention.py drops rows after a day.
 
-Logins: LOGIN_FAILURES_PER_USERNAME failures of one username, or LOGIN_FAILURES_PER_ADDRESS from
-one address, within LOGIN_WINDOW_SECONDS answer 429 with Retry-After before the password is even
-checked (argon2 costs ~0.1 s of CPU per try); a success clears the username's failures. The
-address limit is higher because a carrier NAT puts many phones behind one address.
+The anonymous self-check limit stays per process (RollingWindow, PublicWriteLimit): a check
+stores nothing, and a table written on every one would turn a flood into a write load; with N
+workers a client gets at most N times the limit (docs/hardening.md). The public reports (举报)
+keep their own limit in the database (reports/tips.py), since a report is stored anyway.
 """
 
 from __future__ import annotations
@@ -21,17 +24,21 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from epicontrol.core.crypto import PersonalDataVault, vault_for
+from epicontrol.core.db import utcnow
+from epicontrol.core.models import LoginFailure
 from epicontrol.core.settings import Settings
 
-LOGIN_WINDOW_SECONDS = 15 * 60
-LOGIN_FAILURES_PER_USERNAME = 10
-LOGIN_FAILURES_PER_ADDRESS = 50
 # The fever self-check stores nothing but costs a render: a person checks a few times a day;
 # a family behind one address perhaps ten times an hour.
 PUBLIC_WRITE_WINDOW_SECONDS = 60
@@ -40,7 +47,6 @@ PUBLIC_WRITE_PATHS = frozenset({"/api/public/self-check", "/public/self-check", 
 # Keys remembered at most; the least recently counted are forgotten first (bounded memory
 # under a flood from many addresses).
 MAX_KEYS = 100_000
-USERNAME_KEY_CHARS = 81
 
 LOGIN_MESSAGE = (
     "登录尝试过多，请 {minutes} 分钟后再试 Too many failed logins: try again in {minutes} min."
@@ -123,54 +129,86 @@ class RollingWindow:
 
 @dataclass
 class LoginThrottle:
-    """Failed logins per username and per client address."""
+    """Failed logins per username and per client address, counted in login_failures. Each call
+    uses a brief session of its own, committed in its thread: a failure must be counted even
+    though the request's own transaction is rolled back by its 401."""
 
-    per_username: RollingWindow
-    per_address: RollingWindow
-
-    @classmethod
-    def default(cls, clock: Callable[[], float] = time.monotonic) -> LoginThrottle:
-        """The module's limits."""
-        return cls(
-            per_username=RollingWindow(LOGIN_FAILURES_PER_USERNAME, LOGIN_WINDOW_SECONDS, clock),
-            per_address=RollingWindow(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_SECONDS, clock),
-        )
+    sessions: Callable[[], Session]
+    vault: PersonalDataVault
+    per_username: int
+    per_address: int
+    window_seconds: float
+    clock: Callable[[], datetime] = utcnow
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LoginThrottle:
-        """The deployment's limits (EPICONTROL_LOGIN_*)."""
-        window = settings.login_window_seconds
+    def from_settings(cls, settings: Settings, sessions: Callable[[], Session]) -> LoginThrottle:
+        """The deployment's limits (EPICONTROL_LOGIN_*) on its store."""
         return cls(
-            per_username=RollingWindow(settings.login_failures_per_username, window),
-            per_address=RollingWindow(settings.login_failures_per_address, window),
+            sessions=sessions,
+            vault=vault_for(settings.secret_key),
+            per_username=settings.login_failures_per_username,
+            per_address=settings.login_failures_per_address,
+            window_seconds=settings.login_window_seconds,
         )
 
     def retry_after(self, *, username: str, address: str) -> int | None:
         """Seconds to wait before this login may be tried, or None."""
-        waits = [
-            wait
-            for wait in (
-                self.per_username.retry_after(_username_key(username)),
-                self.per_address.retry_after(address),
-            )
-            if wait is not None
-        ]
+        now = self.clock()
+        with self.sessions() as db:
+            waits = [
+                wait
+                for wait in (
+                    self._wait(db, LoginFailure.username_hash, self._user(username), now),
+                    self._wait(db, LoginFailure.client_hash, self._client(address), now),
+                )
+                if wait is not None
+            ]
         return max(waits) if waits else None
 
     def failed(self, *, username: str, address: str) -> None:
         """Count a wrong password (or unknown username)."""
-        self.per_username.add(_username_key(username))
-        self.per_address.add(address)
+        with self.sessions() as db:
+            db.add(
+                LoginFailure(
+                    at=self.clock(),
+                    username_hash=self._user(username),
+                    client_hash=self._client(address),
+                )
+            )
+            db.commit()
 
     def succeeded(self, *, username: str) -> None:
-        """A right password clears the username's failures (not the address's)."""
-        self.per_username.clear(_username_key(username))
+        """A right password clears the username's failures (not the address's: the rows stay,
+        without the username). Writes only when there is something to clear."""
+        key, since = self._user(username), self.clock() - timedelta(seconds=self.window_seconds)
+        recent = (LoginFailure.username_hash == key) & (LoginFailure.at > since)
+        with self.sessions() as db:
+            if db.scalar(select(LoginFailure.id).where(recent).limit(1)) is None:
+                return
+            db.execute(update(LoginFailure).where(recent).values(username_hash=None))
+            db.commit()
 
+    def _wait(self, db: Session, column: Any, key: str, now: datetime) -> int | None:
+        limit = self.per_username if column is LoginFailure.username_hash else self.per_address
+        window = timedelta(seconds=self.window_seconds)
+        # The limit-th most recent failure in the window: its ageing out frees a place.
+        nth = db.scalar(
+            select(LoginFailure.at)
+            .where(column == key, LoginFailure.at > now - window)
+            .order_by(LoginFailure.at.desc())
+            .offset(limit - 1)
+            .limit(1)
+        )
+        if nth is None:
+            return None
+        return max(1, math.ceil((nth + window - now).total_seconds()))
 
-def _username_key(username: str) -> str:
-    # Usernames are at most 80 characters (core/models.py): a longer one cannot exist, and the
-    # cut keeps a flood of huge names from filling memory.
-    return username.strip().casefold()[:USERNAME_KEY_CHARS]
+    def _user(self, username: str) -> str:
+        # Usernames are at most 80 characters (core/models.py): a longer one cannot exist.
+        return self.vault.lookup_hash("login-username", username.strip().casefold()[:81])
+
+    def _client(self, address: str) -> str:
+        return self.vault.lookup_hash("login-address", address)
 
 
 _state_lock = threading.Lock()
@@ -182,9 +220,8 @@ def login_throttle(request: Request) -> LoginThrottle:
     with _state_lock:
         throttle = getattr(state, "login_throttle", None)
         if throttle is None:
-            settings = getattr(state, "settings", None)
-            throttle = state.login_throttle = (
-                LoginThrottle.from_settings(settings) if settings else LoginThrottle.default()
+            throttle = state.login_throttle = LoginThrottle.from_settings(
+                state.settings, state.sessions
             )
         return throttle
 

@@ -1,16 +1,16 @@
-"""Rate limits on logins (per username and per address) and on the anonymous self-check.
-SQLite only: the counts live in the server process's memory, not in the store."""
+"""Rate limits on logins (per username and per address, counted in the store: on SQLite and
+PostgreSQL, across server processes) and on the anonymous self-check (per process)."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from epicontrol.web.rate_limits import (
-    PUBLIC_WRITES_PER_ADDRESS,
-    LoginThrottle,
-    RollingWindow,
-)
-from tests.browser.conftest import db_url  # noqa: F401
+from epicontrol.core.models import LoginFailure
+from epicontrol.core.settings import Settings
+from epicontrol.web.app import create_app
+from epicontrol.web.rate_limits import PUBLIC_WRITES_PER_ADDRESS, LoginThrottle, RollingWindow
 from tests.factories import PASSWORD, City
 
 
@@ -26,9 +26,14 @@ class Clock:
 
 def small_throttle(client: TestClient, *, per_username: int, per_address: int) -> None:
     """This app's login limits, lowered so that a test needs few argon2 checks."""
-    client.app.state.login_throttle = LoginThrottle(  # type: ignore[attr-defined]
-        per_username=RollingWindow(per_username, 900), per_address=RollingWindow(per_address, 900)
+    state = client.app.state  # type: ignore[attr-defined]
+    settings = state.settings.model_copy(
+        update={
+            "login_failures_per_username": per_username,
+            "login_failures_per_address": per_address,
+        }
     )
+    state.login_throttle = LoginThrottle.from_settings(settings, state.sessions)
 
 
 def token(client: TestClient, username: str, password: str) -> tuple[int, dict[str, str]]:
@@ -74,8 +79,12 @@ def test_failed_logins_of_one_username_are_refused_then_the_right_password_too(
     assert "retry-after" in page.headers and "epicontrol_session" not in page.cookies
 
 
-def test_a_success_clears_the_usernames_failures(client: TestClient, city: City) -> None:
+def test_a_success_clears_the_usernames_failures(
+    client: TestClient, city: City, db: Session
+) -> None:
     small_throttle(client, per_username=2, per_address=100)
+    assert token(client, "commander", PASSWORD)[0] == 200
+    assert db.scalar(select(func.count()).select_from(LoginFailure)) == 0  # a success writes not
     assert token(client, "officer_m1", "wrong-password")[0] == 401
     assert token(client, "officer_m1", PASSWORD)[0] == 200
     assert token(client, "officer_m1", "wrong-password")[0] == 401
@@ -104,3 +113,20 @@ def test_anonymous_self_checks_are_limited_per_address(client: TestClient) -> No
     assert page.status_code == 429 and "提交过于频繁" in page.text
     assert page.headers["content-type"].startswith("text/html")
     assert client.get("/public/self-check").status_code == 200  # reading the form is not a write
+
+
+def test_failures_counted_by_one_server_process_hold_in_another(
+    settings: Settings, city: City, db: Session
+) -> None:
+    limited = settings.model_copy(update={"login_failures_per_username": 2})
+    with TestClient(create_app(limited)) as first, TestClient(create_app(limited)) as second:
+        assert token(first, "officer_m1", "wrong-password")[0] == 401
+        assert token(second, "officer_m1", "wrong-password")[0] == 401
+        status, headers = token(first, "officer_m1", PASSWORD)
+        assert status == 429 and 890 <= int(headers["retry-after"]) <= 900
+        assert token(second, "officer_m1", PASSWORD)[0] == 429
+    stored = list(db.scalars(select(LoginFailure)))
+    assert len(stored) == 2  # a refused attempt is not counted again
+    assert all(
+        len(row.client_hash) == 64 and "officer" not in str(row.username_hash) for row in stored
+    )
