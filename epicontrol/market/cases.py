@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.models import User
 from epicontrol.core.policy import Role
 from epicontrol.divisions.models import Division
@@ -115,7 +116,7 @@ def record_inspection(
 ) -> MarketCase:
     """Record the inspection of an assigned case (again, to correct it, before closing)."""
     row = get_in_scope(db, principal=principal, case_id=case_id)
-    if data.inspected_on > now.date():
+    if data.inspected_on > now.astimezone(LOCAL_TIME).date():  # the inspector's calendar
         raise InvalidInput("the inspection date cannot be in the future")
     _compare_and_set(
         db,
