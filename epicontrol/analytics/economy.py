@@ -3,14 +3,13 @@ matching (labour/figures.py), with a bar chart of companies approved by phase.""
 
 from __future__ import annotations
 
-from typing import Any
-
 import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
 from epicontrol.analytics.schemas import DashboardData
 from epicontrol.divisions.models import Division
 from epicontrol.enterprises.figures import resumption_figures
+from epicontrol.labour.figures import labour_figures
 
 LABELS = {
     "approved": "获准复工企业 companies approved",
@@ -19,19 +18,10 @@ LABELS = {
 }
 
 
-def labour_figures(db: Session, division: Division) -> dict[str, Any] | None:
-    """Labour matching figures, or None where the labour domain is not installed."""
-    try:
-        from epicontrol.labour.figures import labour_figures as figures
-    except ImportError:  # the labour domain came later (issue 9): the panel says so
-        return None
-    return dict(figures(db, division))
-
-
 def add_economy(db: Session, data: DashboardData, division: Division) -> None:
     """Fill the dashboard's resumption and labour figures (aggregates only)."""
     data.resumption = resumption_figures(db, division)
-    data.labour = labour_figures(db, division)
+    data.labour = dict(labour_figures(db, division))
 
 
 def resumption_figure(data: DashboardData) -> go.Figure | None:

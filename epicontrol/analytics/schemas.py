@@ -177,5 +177,5 @@ class DashboardData(BaseModel):
     labour: dict[str, Any] | None = Field(
         default=None,
         description="labour matching (labour/figures.py): needs_open, positions, filled, "
-        "confirmed, applicants, fill_rate; null where the labour domain is missing",
+        "confirmed, applicants, fill_rate",
     )

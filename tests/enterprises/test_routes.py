@@ -184,3 +184,37 @@ def test_every_public_resumption_string_has_its_chinese() -> None:
     assert "Companies back at work" in found
     missing = found - set(i18n.catalogue("zh"))
     assert not missing, missing
+
+
+def test_dashboard_panel_shows_labour_fill_rate(
+    client: TestClient, db: Session, city: City
+) -> None:
+    from datetime import date
+
+    from epicontrol.core.models import User
+    from epicontrol.labour.models import LabourNeed
+
+    poster = db.scalar(select(User.id).where(User.username == "enterprise_s1"))
+    assert poster is not None
+    db.add(
+        LabourNeed(
+            division_id=city.divisions["m1"],
+            employer_name="测试口罩厂1",
+            title="口罩机操作工 mask machine operator",
+            skills="machine_operation",
+            positions=10,
+            filled=4,
+            shift="day",
+            days="mon,tue,wed,thu,fri",
+            start_date=date(2020, 2, 20),
+            pay_yuan_per_day=200,
+            posted_by=poster,
+        )
+    )
+    db.commit()
+    officer = login(client, "commander")
+    labour = client.get("/api/dashboard", headers=officer).json()["labour"]
+    assert (labour["positions"], labour["filled"], labour["fill_rate"]) == (10, 4, 0.4)
+    page = client.get("/dashboard", headers=officer).text
+    assert 'id="tile-labour" data-positions="10" data-filled="4"' in page
+    assert "40%" in page and 'id="resumption-no-chart"' in page
