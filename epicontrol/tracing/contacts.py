@@ -94,17 +94,20 @@ def load_visible(
 
 
 def rows_for_case(db: Session, *, principal: Principal, case_id: int) -> list[ContactRow]:
-    """Every current contact of a case the caller investigates (a case reader in scope)."""
-    if not is_allowed(principal.role, Permission.CASE_READ):
-        raise AccessDenied(
-            f"role '{principal.role}' may not read cases; list the contacts of your division "
-            "instead (/api/contacts?division_id=...)",
-            action="case:read",
-            entity="case",
-            entity_id=str(case_id),
-        )
-    cases.get_visible(db, principal=principal, case_id=case_id)
-    return _fetch(db, _select().where(Contact.case_id == case_id))
+    """The current contacts of a case that the caller may see (may_see's rule): all of them for
+    its investigators (case readers whose scope covers the case), else those living in the
+    caller's scope (community officers and grid workers: what contact:read grants them).
+
+    A caller who may not read cases learns nothing of the case beyond those contacts (the
+    division list shows the same rows): none in scope is the same 404 as no such case."""
+    if is_allowed(principal.role, Permission.CASE_READ):
+        cases.get_visible(db, principal=principal, case_id=case_id)
+        return _fetch(db, _select().where(Contact.case_id == case_id))
+    in_scope = _ContactDivision.path.startswith(principal.division_path, autoescape=True)
+    rows = _fetch(db, _select().where(Contact.case_id == case_id, in_scope))
+    if not rows:
+        raise NotFound(f"case {case_id} has no contacts living in your scope")
+    return rows
 
 
 def for_case(
@@ -116,7 +119,7 @@ def for_case(
     now: datetime,
     with_details: bool = False,
 ) -> list[ContactOut]:
-    """Contacts of one case, for its investigators."""
+    """Contacts of one case: all for its investigators, those in scope for follow-up teams."""
     rows = rows_for_case(db, principal=principal, case_id=case_id)
     _audit_list(db, principal, purpose, {"case_id": case_id, "count": len(rows)})
     return views(db, rows, now=now, with_details=with_details)

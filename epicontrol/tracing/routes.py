@@ -68,7 +68,8 @@ def list_runs(case_id: int, db: DbSession, principal: CaseReader) -> list[Tracin
 def case_contacts(
     case_id: int, db: DbSession, principal: ContactReader, purpose: Purpose
 ) -> list[ContactOut]:
-    """Close and secondary contacts of a case the caller investigates (masked names)."""
+    """Close and secondary contacts of a case (masked names): every one for its investigators
+    (case:read in scope), those living in the caller's scope for the follow-up teams."""
     return contacts.for_case(
         db, principal=principal, case_id=case_id, purpose=purpose, now=utcnow()
     )
@@ -83,8 +84,9 @@ def case_contacts_csv(
     vault: Vault,
     purpose_query: Annotated[str, Query(alias="purpose", max_length=200)] = "",
 ) -> Response:
-    """The contacts as CSV: names and phones in clear only for roles that may read identity
-    and state a purpose (X-Purpose header, or `purpose` from the workbench's form); audited."""
+    """The contacts as CSV (the same rows as the list): names and phones in clear only for
+    roles that may read identity and state a purpose (X-Purpose header, or `purpose` from the
+    workbench's form); audited."""
     stated = purpose or purpose_query.strip()
     text = export.export_csv(
         db, principal=principal, case_id=case_id, purpose=stated, vault=vault, now=utcnow()

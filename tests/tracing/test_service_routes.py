@@ -81,14 +81,30 @@ def test_officer_of_another_community_gets_403_and_the_denial_is_audited(
     assert "outside your scope" in listed.json()["detail"]
     one = client.get(f"/api/contacts/{_contact_id(db, city, 'neighbour')}", headers=headers)
     assert one.status_code == 403
-    by_case = client.get(f"/api/cases/{traced.case_id}/contacts", headers=headers)
-    assert by_case.status_code == 403
-    assert "may not read cases" in by_case.json()["detail"]
     db.expire_all()
     denials = db.scalars(
         select(AuditEntry).where(AuditEntry.actor == "officer_m3", AuditEntry.outcome == "denied")
     ).all()
-    assert len(denials) == 3
+    assert len(denials) == 2
+
+
+def test_follow_up_teams_list_only_the_contacts_of_a_case_living_in_their_scope(
+    client: TestClient, city: City, db: Session, traced: Scenario
+) -> None:
+    """contact:read without case:read (officers, grid workers): a case's list and CSV hold
+    only the contacts living in the caller's scope, as the division list does."""
+    url = f"/api/cases/{traced.case_id}/contacts"
+    m3 = client.get(url, headers=bearer(db, "officer_m3"))
+    assert m3.status_code == 200, m3.text
+    assert _residents(city, m3.json()) == {"m3_resident"}
+    m1 = client.get(url, headers=bearer(db, "officer_m1"))
+    assert _residents(city, m1.json()) == {"wang_mother", "wang_child", "neighbour"}
+    csv_m3 = client.get(f"{url}.csv", headers=bearer(db, "officer_m3"))
+    assert csv_m3.status_code == 200, csv_m3.text
+    assert [r["contact_id"] for r in _csv(csv_m3.text)] == [str(m3.json()[0]["id"])]
+    nothing = client.get("/api/cases/999999/contacts", headers=bearer(db, "officer_m3"))
+    assert nothing.status_code == 404
+    assert "no contacts living in your scope" in nothing.json()["detail"]
 
 
 def test_epidemiologist_lists_every_contact_and_where_and_when(

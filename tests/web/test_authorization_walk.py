@@ -27,7 +27,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -43,18 +42,6 @@ from tests.web.test_route_policy import api_routes
 CHEAP_QUERY = {
     "/dashboard/briefing.pdf": "day=not-a-date",
     "/dashboard/briefing": "day=not-a-date",
-}
-# Answers the walk finds at odds with POLICY, not fixed yet (no one-line fix): the walk leaves
-# them out and test_known_mismatches_agree_with_policy expects them to fail (strict xfail).
-_CASE_READ_TOO = (
-    "the route's guard is contact:read, which POLICY grants community officers and grid workers,"
-    " but tracing/contacts.rows_for_case also demands case:read: the route needs both. Fix in the"
-    " table or the route (guard on both), not in this test"
-)
-KNOWN_MISMATCHES: dict[tuple[str, str, str], str] = {
-    ("GET", path, role): _CASE_READ_TOO
-    for path in ("/api/cases/{case_id}/contacts", "/api/cases/{case_id}/contacts.csv")
-    for role in (Role.COMMUNITY_OFFICER.value, Role.GRID_WORKER.value)
 }
 
 
@@ -142,36 +129,8 @@ def test_every_route_answers_every_role_as_the_policy_table_says(
                 )
                 if problem is None:
                     continue
-                if (method, path, who) in KNOWN_MISMATCHES:
-                    continue
                 expected = ("allow " if who in rule.allowed else "deny ") + rule.why
                 mismatches.append((method, path, who, expected, response.status_code, problem))
     # Not vacuous: the walk made its calls, most of them by callers POLICY turns away.
     assert calls >= 2000 and denials >= calls // 2, (calls, denials)
     assert mismatches == [], summary(mismatches)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=_CASE_READ_TOO)
-def test_known_mismatches_agree_with_policy(client: TestClient, db: Session, city: City) -> None:
-    """Fails while the app still disagrees with POLICY on the known answers, so passes (and,
-    the xfail being strict, fails) once they are fixed: then empty KNOWN_MISMATCHES."""
-    assert KNOWN_MISMATCHES, "nothing left to check: drop this test's xfail"
-    users = {role.value: name for name, role in city.users.items()}
-    callers = {role: login(client, users[role]) for _, _, role in KNOWN_MISMATCHES}
-    problems = []
-    for method, path, role in KNOWN_MISMATCHES:
-        rule = rule_for(path, _route(client, method, path))
-        assert rule is not None
-        response = client.request(method, fill_path(path, _ids(city)), headers=callers[role])
-        problem = verdict(rule, role, response.status_code, "", _detail(response))
-        if problem is not None:
-            problems.append((method, path, role, "allow", response.status_code, problem))
-    assert problems == [], summary(problems)
-
-
-def _route(client: TestClient, method: str, path: str) -> APIRoute:
-    return next(
-        route
-        for found, route in api_routes(client.app)  # type: ignore[arg-type]
-        if found == path and method in (route.methods or ())
-    )
