@@ -220,7 +220,7 @@ def decide_from_page(
     application_id: int,
     decision: Annotated[str, Form(max_length=16)],
     version: Annotated[int, Form()],
-    phase_id: Annotated[int | None, Form()] = None,
+    phase_id: Annotated[str, Form(max_length=12)] = "",
     reason: Annotated[str, Form(max_length=400)] = "",
     yellow_measure: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
@@ -229,7 +229,7 @@ def decide_from_page(
         data = DecisionIn(
             decision=Decision(decision) if decision in set(Decision) else Decision.REFUSE,
             version=version,
-            phase_id=phase_id,
+            phase_id=int(phase_id) if phase_id.strip().isdigit() else None,
             reason=reason,
             yellow_measure=yellow_measure,
         )

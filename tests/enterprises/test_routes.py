@@ -146,6 +146,12 @@ def test_pages_register_apply_decide_and_publish(
     application_id = client.get("/api/enterprises/applications", headers=officer).json()[0]["id"]
     detail = client.get(f"/enterprises/review/{application_id}", headers=officer).text
     assert 'id="approve-form"' in detail
+    no_phase = client.post(
+        f"/enterprises/review/{application_id}/decision",
+        data={"decision": "approve", "version": "1", "phase_id": ""},
+        headers=officer,
+    )
+    assert no_phase.status_code == 422 and "choose the phase" in no_phase.text
     decided = client.post(
         f"/enterprises/review/{application_id}/decision",
         data={"decision": "approve", "version": "1", "phase_id": str(phase_id)},
