@@ -65,8 +65,8 @@ def fill_figure(needs: list[Any], rates: list[dict[str, Any]]) -> str:
         "height": 320,
     }
     # "</" never appears in the JSON, so it cannot close the <script type="application/json">.
-    return json.dumps({"data": data, "layout": layout, "config": {"displaylogo": False}},
-                      ensure_ascii=False).replace("</", "<\\/")  # fmt: skip
+    figure = {"data": data, "layout": layout, "config": {"displaylogo": False, "responsive": True}}
+    return json.dumps(figure, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _plotly_src() -> str | None:
