@@ -73,7 +73,7 @@ def seed_demo(db: Session, *, seed: int = 2020, now: datetime | None = None) -> 
     resident_user, communities, street = home
     chooser = random.Random(seed)
     today = (now or utcnow()).astimezone(LOCAL_TIME).date()
-    sellers = {}
+    sellers: dict[str, MarketSeller] = {}
     for index, (name, kind) in enumerate(SELLERS):
         division = (
             communities[index % len(communities)] if kind != SellerKind.ONLINE_SHOP else street

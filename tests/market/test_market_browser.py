@@ -114,7 +114,7 @@ def _log_in(page: Page, base: str, username: str, then: str) -> None:
 
 
 def test_resident_reports_a_price_with_a_photo_in_chinese(
-    site: Site, phone_page: tuple[Page, list[str]]
+    site: Site, phone_page: tuple[Page, list[str]], tmp_path: Path
 ) -> None:
     page, _outside = phone_page
     _log_in(page, site.base, "resident_wang", "/public/market/report%3Flang%3Dzh")
@@ -123,9 +123,9 @@ def test_resident_reports_a_price_with_a_photo_in_chinese(
     page.select_option("#product", "kn95")
     page.fill("#pack_size", "5")
     page.fill("#price_yuan", "60")
-    page.set_input_files(
-        "#photo", files=[{"name": "tag.png", "mimeType": "image/png", "buffer": PNG}]
-    )
+    photo = tmp_path / "tag.png"
+    photo.write_bytes(PNG)
+    page.set_input_files("#photo", files=photo)
     page.click("#report-submit")
 
     card = page.locator("article.report").first

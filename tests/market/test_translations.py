@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from jinja2.ext import babel_extract
 
@@ -13,6 +15,7 @@ RESIDENT_TEMPLATES = (
     "market_suggestions.html",
     "market_labels.html",
 )
+EXTRACT_JINJA: Any = babel_extract  # babel's stubs do not know jinja's extractor
 KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "gettext": None}
 # Refusals a resident may read, raised as plain English by the services.
 RESIDENT_MESSAGES = (
@@ -30,7 +33,7 @@ def _template_messages() -> set[str]:
     for name in RESIDENT_TEMPLATES:
         with (i18n.PACKAGE_DIR / "market" / "templates" / name).open("rb") as handle:
             for _line, message, _comments, _context in extract(
-                babel_extract,
+                EXTRACT_JINJA,
                 handle,
                 keywords=KEYWORDS,
                 options={"extensions": "jinja2.ext.i18n"},
