@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -14,11 +13,12 @@ from sqlalchemy.orm import Session
 from epicontrol.core import audit_chain
 from epicontrol.core.db import utcnow
 from epicontrol.core.errors import InvalidInput
+from epicontrol.core.periodic import PeriodicWorker
 
 logger = logging.getLogger(__name__)
 
 
-class AuditSealer:
+class AuditSealer(PeriodicWorker):
     """Seals unsealed audit entries every interval, a batch per short transaction."""
 
     def __init__(
@@ -26,24 +26,10 @@ class AuditSealer:
     ) -> None:
         if interval_seconds <= 0:
             raise InvalidInput("the sealing interval must be positive")
-        self.interval_seconds = interval_seconds
+        super().__init__(name="epicontrol-sealer", interval_seconds=interval_seconds)
         self.sealed = 0
-        self.last_error: BaseException | None = None
         self._key = audit_chain.chain_key(secret)
         self._sessions = sessions
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="epicontrol-sealer", daemon=True)
-
-    def start(self) -> AuditSealer:
-        """Start the thread; returns self."""
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop after the current batch and wait up to `timeout` seconds."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
 
     def run_once(self) -> int:
         """Seal what is there now; returns how many entries (0 when another sealer won)."""
@@ -61,14 +47,8 @@ class AuditSealer:
         self.sealed += sealed
         return sealed
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.run_once()
-            except Exception as error:  # the server must not die of it; the next pass retries
-                self.last_error = error
-                logger.exception("audit sealing failed")
-            self._stopping.wait(self.interval_seconds)
+    def tick(self) -> None:
+        self.run_once()
 
 
 def start_audit_sealer(

@@ -9,7 +9,6 @@ imported (epicontrol/models.py and health_code.service import it).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from epicontrol.cases.models import Case
 from epicontrol.core.db import utcnow
+from epicontrol.core.periodic import PeriodicWorker
 from epicontrol.health_code import consistency, status
 from epicontrol.health_code.rules import RiskRules, active, use
 from epicontrol.movements.models import Movement, RiskArea
@@ -179,36 +179,30 @@ def sweep(
     return done
 
 
-class RiskStatusSweeper:
+class RiskStatusSweeper(PeriodicWorker):
     """A daemon thread running `sweep` every `interval_seconds` (first after one interval)."""
 
     def __init__(
         self, sessions: Callable[[], Session], *, interval_seconds: float, rules: RiskRules
     ) -> None:
+        super().__init__(
+            name="risk-status-sweep",
+            interval_seconds=interval_seconds,
+            first_pass_at_start=False,
+            stop_timeout=30.0,
+        )
         self.sessions = sessions
-        self.interval_seconds = interval_seconds
         self.rules = rules
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="risk-status-sweep", daemon=True)
         self.last: datetime | None = None
 
-    def start(self) -> RiskStatusSweeper:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval_seconds):
-            now = utcnow()
-            try:
-                with self.sessions() as db:
-                    sweep(db, now=now, last=self.last, rules=self.rules)
-                self.last = now
-            except Exception:  # a failed pass is retried at the next interval
-                logger.exception("risk-status sweep failed")
+    def tick(self) -> None:
+        now = utcnow()
+        try:
+            with self.sessions() as db:
+                sweep(db, now=now, last=self.last, rules=self.rules)
+            self.last = now
+        except Exception:  # a failed pass is retried at the next interval
+            logger.exception("risk-status sweep failed")
 
 
 def start_risk_status_sweeper(

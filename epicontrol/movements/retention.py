@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.errors import InvalidInput
+from epicontrol.core.periodic import PeriodicWorker
 from epicontrol.movements import rules
 from epicontrol.movements.models import Movement, TemperatureAlert
 
@@ -202,7 +202,7 @@ def _remove_partitions(export_dir: Path, cutoff: date) -> tuple[date, ...]:
     return days
 
 
-class RetentionScheduler:
+class RetentionScheduler(PeriodicWorker):
     """A daemon thread that purges expired movements at start and then every interval."""
 
     def __init__(
@@ -216,31 +216,14 @@ class RetentionScheduler:
         if interval_seconds <= 0:
             raise InvalidInput("the purge interval must be positive")
         retention_cutoff(utcnow(), window_days)  # refuses a bad window now, not in the thread
-        self.interval_seconds = interval_seconds
+        super().__init__(
+            name="epicontrol-retention", interval_seconds=interval_seconds, stop_timeout=30.0
+        )
         self.window_days = window_days
         self.export_dir = export_dir
         self.runs = 0
         self.last_summary: PurgeSummary | None = None
-        self.last_error: BaseException | None = None
         self._sessions = sessions
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="epicontrol-retention", daemon=True)
-
-    def start(self) -> RetentionScheduler:
-        """Start the thread; returns self."""
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the current chunk and wait up to `timeout` seconds for the thread."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    @property
-    def is_running(self) -> bool:
-        """Whether the thread is alive."""
-        return self._thread.is_alive()
 
     def run_once(self) -> PurgeSummary | None:
         """One purge, or None when another worker holds the purge or it failed (logged)."""
@@ -255,7 +238,7 @@ class RetentionScheduler:
                     actor="retention-scheduler",
                     export_dir=self.export_dir,
                     purpose="retention scheduler",
-                    should_stop=self._stopping.is_set,
+                    should_stop=lambda: self.stopping,
                 )
         except Exception as error:  # the next interval retries; the server must not die of it
             self.last_error = error
@@ -272,11 +255,9 @@ class RetentionScheduler:
             )
         return summary
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self.run_once()
-            self.runs += 1
-            self._stopping.wait(self.interval_seconds)
+    def tick(self) -> None:
+        self.run_once()
+        self.runs += 1
 
 
 def start_retention_scheduler(

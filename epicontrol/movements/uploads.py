@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epicontrol.core.db import utcnow
+from epicontrol.core.periodic import PeriodicWorker
 from epicontrol.health_code import passes
 from epicontrol.movements import ingest, ingest_sql, rules, uploads_arrow
 from epicontrol.movements.ingest import Accepted, DeviceContext
@@ -203,48 +204,43 @@ class _Landings:
 landing = _Landings()
 
 
-class UploadMover:
+class UploadMover(PeriodicWorker):
     """The background thread of a serving process that moves uploads into movements."""
 
     def __init__(self, sessions: Callable[[], Session], *, secret: str) -> None:
+        super().__init__(
+            name="upload-mover", interval_seconds=MOVER_POLL_SECONDS, stop_timeout=30.0
+        )
         self._sessions = sessions
         self._secret = secret
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="upload-mover", daemon=True)
+        self._last_move = time.monotonic()
 
     def start(self) -> UploadMover:
         _movers.add(self)
-        self._thread.start()
-        return self
+        return super().start()
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = None) -> None:
         _movers.discard(self)
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=30)
+        super().stop(timeout)
 
-    def _run(self) -> None:
+    def on_thread_start(self) -> None:
         with contextlib.suppress(OSError, AttributeError):  # Linux: per-thread niceness
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MOVER_NICENESS)
-        last_move = time.monotonic()
-        while not self._stop.is_set():
-            self._wake.clear()
-            deferred = time.monotonic() - last_move < MOVER_MAX_DEFER_SECONDS
-            if deferred and (landing.busy() or self._landed_lately()):
-                self._stop.wait(0.05)
-                continue
-            try:
-                moved = self._move_one()
-            except Exception:  # the upload stays landed; tried again at the next poll
-                logger.exception("moving scan uploads failed")
-                moved = False
-            last_move = time.monotonic()
-            if not moved:
-                self._wake.wait(MOVER_POLL_SECONDS)
+        self._last_move = time.monotonic()
+
+    def tick(self) -> float | None:
+        """Move one upload: again at once after one, else at the next poll; while uploads are
+        landing, wait (up to MOVER_MAX_DEFER_SECONDS) so as not to compete with them."""
+        deferred = time.monotonic() - self._last_move < MOVER_MAX_DEFER_SECONDS
+        if deferred and (landing.busy() or self._landed_lately()):
+            return 0.05
+        try:
+            moved = self._move_one()
+        except Exception:  # the upload stays landed; tried again at the next poll
+            logger.exception("moving scan uploads failed")
+            moved = False
+        self._last_move = time.monotonic()
+        return 0 if moved else None
 
     def _landed_lately(self) -> bool:
         """Whether any process landed an upload in the last MOVER_QUIET_SECONDS."""

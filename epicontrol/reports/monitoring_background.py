@@ -11,7 +11,6 @@ run both steps at once with the buttons of the monitoring page."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core.db import utcnow
 from epicontrol.core.local_time import local_date
+from epicontrol.core.periodic import PeriodicWorker
 from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring import SYSTEM_ACTOR, sync_observations
 from epicontrol.reports.monitoring_tasks import (
@@ -41,32 +41,23 @@ def refresh(db: Session, *, now: datetime) -> None:
         tasks_for_deliveries(db, division=root, now=now, created_by=SYSTEM_ACTOR)
 
 
-class MonitoringWorker:
+class MonitoringWorker(PeriodicWorker):
     """A daemon thread running `refresh` every `interval_seconds`; the first pass comes one
     interval after start, so starting a process (or a test app) does no work at once."""
 
     def __init__(self, sessions: Callable[[], Session], *, interval_seconds: float) -> None:
+        super().__init__(
+            name="monitoring", interval_seconds=interval_seconds, first_pass_at_start=False
+        )
         self._sessions = sessions
-        self._interval = interval_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="monitoring", daemon=True)
 
-    def start(self) -> MonitoringWorker:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                with self._sessions() as db:
-                    refresh(db, now=utcnow())
-                    db.commit()
-            except Exception:  # one failed pass must not end the worker; the next one retries
-                logger.exception("daily monitoring refresh failed")
+    def tick(self) -> None:
+        try:
+            with self._sessions() as db:
+                refresh(db, now=utcnow())
+                db.commit()
+        except Exception:  # one failed pass must not end the worker; the next one retries
+            logger.exception("daily monitoring refresh failed")
 
 
 def start_monitoring_worker(

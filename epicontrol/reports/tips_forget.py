@@ -9,7 +9,6 @@ refusal of repeats (one day) need it, then blanked. Reports themselves stay.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from epicontrol.core.db import utcnow
+from epicontrol.core.periodic import PeriodicWorker
 from epicontrol.reports import rules
 from epicontrol.reports.models import Tip, TipClient
 
@@ -47,29 +47,14 @@ def forget_senders(db: Session, *, now: datetime) -> Forgotten:
     return Forgotten(reports=reports.rowcount or 0, clients=clients.rowcount or 0)  # type: ignore[attr-defined]
 
 
-class SenderForgetter:
+class SenderForgetter(PeriodicWorker):
     """A daemon thread running forget_senders at start and then every interval; idempotent, so
     every worker of a multi-worker server may run one."""
 
     def __init__(self, sessions: Callable[[], Session], *, interval_seconds: float) -> None:
-        self.interval_seconds = interval_seconds
+        super().__init__(name="epicontrol-tip-senders", interval_seconds=interval_seconds)
         self.runs = 0
         self._sessions = sessions
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._loop, name="epicontrol-tip-senders", daemon=True
-        )
-
-    def start(self) -> SenderForgetter:
-        """Start the thread; returns self."""
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop and wait up to `timeout` seconds for the thread."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
 
     def run_once(self) -> Forgotten | None:
         """One pass in its own transaction; None if it failed (logged, retried next interval)."""
@@ -83,10 +68,8 @@ class SenderForgetter:
         self.runs += 1
         return forgotten
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self.run_once()
-            self._stopping.wait(self.interval_seconds)
+    def tick(self) -> None:
+        self.run_once()
 
 
 def start_sender_forgetter(

@@ -5,7 +5,6 @@ loses nothing: queued runs, and runs whose worker died, are picked up again."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from epicontrol.cases.service import CaseChange
 from epicontrol.core.db import utcnow
+from epicontrol.core.periodic import PeriodicWorker
 from epicontrol.tracing.models import RunStatus, TracingRun
 from epicontrol.tracing.rules import TracingRules, load_rules
 from epicontrol.tracing.service import DEFAULT_ENGINE, trace_case
@@ -145,7 +145,7 @@ def run_once(
     return run_claimed(sessions, run_id, rules=rules or load_rules(None))
 
 
-class TracingWorker:
+class TracingWorker(PeriodicWorker):
     """A daemon thread that runs queued tracing runs one after another, then polls."""
 
     def __init__(
@@ -155,47 +155,25 @@ class TracingWorker:
         poll_seconds: float = DEFAULT_POLL_SECONDS,
         rules: TracingRules | None = None,
     ) -> None:
+        super().__init__(
+            name="epicontrol-tracing", interval_seconds=poll_seconds, stop_timeout=30.0
+        )
         self.poll_seconds = poll_seconds
         self.rules = rules or load_rules(None)
         self.runs = 0
         self._sessions = sessions
-        self._stopping = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="epicontrol-tracing", daemon=True)
 
-    def start(self) -> TracingWorker:
-        """Start the thread; returns self."""
-        self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        """Look for queued runs now rather than at the next poll."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the current run and wait up to `timeout` seconds for the thread."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    @property
-    def is_running(self) -> bool:
-        """Whether the thread is alive."""
-        return self._thread.is_alive()
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                ran = run_once(self._sessions, rules=self.rules)
-            except Exception:  # the database went away, say: try again at the next poll
-                logger.exception("tracing worker could not claim a run")
-                ran = None
-            if ran is not None:
-                self.runs += 1
-                continue
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
+    def tick(self) -> float | None:
+        """Run the oldest queued run; at once again after one, else at the next poll."""
+        try:
+            ran = run_once(self._sessions, rules=self.rules)
+        except Exception:  # the database went away, say: try again at the next poll
+            logger.exception("tracing worker could not claim a run")
+            return None
+        if ran is None:
+            return None
+        self.runs += 1
+        return 0
 
 
 @lru_cache(maxsize=8)
