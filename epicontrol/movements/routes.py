@@ -9,7 +9,6 @@ from typing import Annotated, Any, TypeVar
 import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError
@@ -30,7 +29,14 @@ from epicontrol.movements import (
 )
 from epicontrol.movements.ingest import DeviceContext
 from epicontrol.movements.models import Direction
-from epicontrol.movements.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanOut, UploadOut
+from epicontrol.movements.schemas import (
+    ScanBatchIn,
+    ScanBatchOut,
+    ScanIn,
+    ScanOut,
+    UploadOut,
+    body_error,
+)
 
 router = APIRouter(tags=["checkpoints"])
 DeviceAdmin = Annotated[Principal, Depends(require(Permission.DEVICE_ADMIN))]
@@ -106,8 +112,7 @@ def _parse(model: type[Model], body: bytes) -> Model:
     try:
         return model.model_validate_json(body)
     except ValidationError as error:
-        errors = error.errors(include_url=False)
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+        raise body_error(error) from None
 
 
 def _scan_writer(app: Any) -> group_commit.ScanWriter:

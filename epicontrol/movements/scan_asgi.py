@@ -24,7 +24,7 @@ from epicontrol.core.errors import EpicontrolError
 from epicontrol.movements import devices, ingest
 from epicontrol.movements.group_commit import ScanWriter
 from epicontrol.movements.ingest import DeviceContext
-from epicontrol.movements.schemas import ScanIn
+from epicontrol.movements.schemas import ScanIn, body_error
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
@@ -93,8 +93,7 @@ def _parse(body: bytes) -> ScanIn:
     try:
         return ScanIn.model_validate_json(body)
     except ValidationError as error:
-        errors = error.errors(include_url=False)
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+        raise body_error(error) from None
 
 
 async def _answer_error(scope: Scope, receive: Receive, send: Send, error: Exception) -> None:

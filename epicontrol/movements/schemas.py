@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from epicontrol.movements.models import Direction
 from epicontrol.movements.rules import MAX_BATCH
@@ -52,3 +53,16 @@ class UploadOut(BaseModel):
 
     upload_id: int
     accepted: int = Field(description="scans in the upload, each stored once (by uuid)")
+
+
+def body_error(error: ValidationError) -> RequestValidationError:
+    """A body that failed model_validate_json, worded as FastAPI words it (422 under "body").
+    The raw bytes of a body that is not JSON are not echoed back (FastAPI's own answer gives
+    {} there too): its encoder would fail on bytes that are not UTF-8, a 500."""
+    errors = []
+    for found in error.errors(include_url=False):
+        shown = {**found, "loc": ("body", *found["loc"])}
+        if isinstance(shown.get("input"), bytes | bytearray):
+            shown["input"] = {}
+        errors.append(shown)
+    return RequestValidationError(errors)

@@ -216,3 +216,20 @@ def test_day_of_a_scan_is_its_utc_date(
     db.expire_all()
     movement = db.scalars(select(Movement)).one()
     assert (movement.day, movement.occurred_at) == (yesterday.date(), yesterday)
+
+
+def test_a_body_that_is_not_utf8_json_is_a_422_and_stores_nothing(
+    client: TestClient, city: City, checkpoint: Checkpoint, db: Session
+) -> None:
+    """Found by fuzzing: the 422 echoed the raw bytes, which FastAPI's encoder could not
+    decode (a 500)."""
+    garbage = b"\x1c\xf6>E?\xcd"
+    for path in ("/api/scans", "/api/scans/batch", "/api/scans/upload"):
+        response = client.post(
+            path,
+            content=garbage,
+            headers={**checkpoint.headers, "content-type": "application/json"},
+        )
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["detail"][0]["type"] == "json_invalid"
+    assert _stored(db) == 0
