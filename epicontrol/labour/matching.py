@@ -37,7 +37,7 @@ from epicontrol.labour.models import (
     NeedStatus,
 )
 from epicontrol.labour.schemas import CandidateOut
-from epicontrol.labour.service import GREEN, need_distance, need_for
+from epicontrol.labour.service import GREEN, need_distance, need_for, store_application
 from epicontrol.people.models import Resident
 from epicontrol.reports.selfcheck_places import home_origin
 
@@ -146,13 +146,12 @@ def propose(
     )
     if application is None:
         application = LabourApplication(need_id=need_id, resident_id=resident_id)
-        db.add(application)
     elif application.status not in (ApplicationStatus.APPLIED, ApplicationStatus.WITHDRAWN):
         raise Conflict(f"already {application.status} for this need")
     application.status = ApplicationStatus.PROPOSED.value
     application.score, application.distance_km = candidate.score, candidate.distance_km
     application.proposed_by, application.updated_at = principal.user_id, utcnow()
-    db.flush()
+    store_application(db, application)
     return application
 
 

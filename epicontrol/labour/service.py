@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from epicontrol.core import audit
@@ -280,8 +281,18 @@ def apply(db: Session, *, principal: Principal, need_id: int) -> LabourApplicati
         raise Conflict(_("You have already applied for this job."))
     if found is None:
         found = LabourApplication(need_id=need_id, resident_id=resident_id)
-        db.add(found)
     found.status = ApplicationStatus.APPLIED.value
     found.updated_at = utcnow()
-    db.flush()
+    store_application(db, found)
     return found
+
+
+def store_application(db: Session, application: LabourApplication) -> None:
+    """Flush an application in a savepoint: the unique (need, resident) constraint decides a
+    race between a resident applying and an officer proposing them (Conflict for the loser)."""
+    try:
+        with db.begin_nested():
+            db.add(application)
+            db.flush()
+    except IntegrityError as clash:
+        raise Conflict(_("You have already applied for this job.")) from clash

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from epicontrol.core.crypto import PersonalDataVault, mask_name
 from epicontrol.core.db import engine_for, session_factory
 from epicontrol.core.errors import Conflict
-from epicontrol.labour import matching
+from epicontrol.labour import matching, service
 from epicontrol.labour.models import LabourApplication, LabourNeed
 from epicontrol.people.models import Resident
 from tests.factories import City
@@ -81,3 +81,31 @@ def test_simultaneous_acceptances_never_fill_more_than_the_positions(
         select(LabourApplication.status, func.count()).group_by(LabourApplication.status)
     ).all()
     assert dict(statuses) == {"accepted": POSITIONS, "proposed": CANDIDATES - POSITIONS}
+
+
+def test_one_resident_applying_many_times_at_once_gets_one_application(
+    db_url: str, db: Session, city: City
+) -> None:
+    need_id = post_need(db, city)
+    offer_work(db, city.residents["wang_father"])
+    resident = principal(db, "resident_wang")
+    sessions = session_factory(engine_for(db_url))
+    presses = 6
+    start = threading.Barrier(presses)
+
+    def press(_: int) -> str:
+        with sessions() as session:
+            start.wait()
+            try:
+                service.apply(session, principal=resident, need_id=need_id)
+                session.commit()
+                return "applied"
+            except Conflict:
+                session.rollback()
+                return "refused"
+
+    with ThreadPoolExecutor(max_workers=presses) as pool:
+        outcomes = Counter(pool.map(press, range(presses)))
+
+    assert outcomes == {"applied": 1, "refused": presses - 1}, outcomes
+    assert db.scalar(select(func.count()).select_from(LabourApplication)) == 1
