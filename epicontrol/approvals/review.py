@@ -43,6 +43,9 @@ COURIERS: dict[str, tuple[str, re.Pattern[str]]] = {
 }
 
 
+STALE = "this application was changed by someone else in the meantime: reload and try again"
+
+
 class Action(StrEnum):
     """What a reviewer decides at a step."""
 
@@ -133,6 +136,9 @@ def decide(
     application = db.get(ApprovalApplication, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}")
+    if application.row_version != expected_version:
+        # Stale before anything else: whoever acted first may have moved it out of our scope.
+        raise Conflict(STALE)
     _holds_step(principal, application)
     reason = reason.strip()
     if action != Action.APPROVE and not reason:
