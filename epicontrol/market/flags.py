@@ -32,24 +32,26 @@ if TYPE_CHECKING:
 
 PRICE_FLAGS = """
 WITH placed AS (
-    SELECT p.*,
-        (SELECT min(g.id) FROM groups g
-          WHERE g.level = 'district' AND starts_with(p.path, g.path)) AS district_id,
-        (SELECT min(g.id) FROM groups g
-          WHERE g.level = 'city' AND starts_with(p.path, g.path)) AS city_id
+    SELECT p.*, d.id AS district_id, c.id AS city_id
     FROM prices p
+    LEFT JOIN groups d ON d.level = 'district' AND starts_with(p.path, d.path)
+    LEFT JOIN groups c ON c.level = 'city' AND starts_with(p.path, c.path)
 ),
-district AS (  -- the median of the other sellers' reports of the product in the district
-    SELECT a.report_id, median(b.unit) AS median, count(b.unit) AS n
-    FROM placed a LEFT JOIN placed b
-      ON b.district_id = a.district_id AND b.product = a.product AND b.seller_id <> a.seller_id
-    GROUP BY a.report_id
+sellers AS (  -- each seller's own median: a seller counts once, however many reports
+    SELECT seller_id, product, district_id, city_id, median(unit) AS unit, count(*) AS n
+    FROM placed GROUP BY seller_id, product, district_id, city_id
+),
+district AS (  -- the median of the other sellers of the product in the district
+    SELECT o.seller_id, o.product, median(b.unit) AS median, sum(b.n) AS n
+    FROM sellers o LEFT JOIN sellers b
+      ON b.district_id = o.district_id AND b.product = o.product AND b.seller_id <> o.seller_id
+    GROUP BY o.seller_id, o.product
 ),
 city AS (
-    SELECT a.report_id, median(b.unit) AS median, count(b.unit) AS n
-    FROM placed a LEFT JOIN placed b
-      ON b.city_id = a.city_id AND b.product = a.product AND b.seller_id <> a.seller_id
-    GROUP BY a.report_id
+    SELECT o.seller_id, o.product, median(b.unit) AS median, sum(b.n) AS n
+    FROM sellers o LEFT JOIN sellers b
+      ON b.city_id = o.city_id AND b.product = o.product AND b.seller_id <> o.seller_id
+    GROUP BY o.seller_id, o.product
 ),
 ceiling AS (  -- the deepest division's ceiling valid on the day seen
     SELECT p.report_id, arg_max(r.max_unit_fen, length(r.path)) AS ceiling
@@ -65,12 +67,11 @@ judged AS (
         CASE WHEN d.n >= $min_reports THEN 'district'
              WHEN c.n >= $min_reports THEN 'city' END AS basis
     FROM placed p
-    JOIN district d USING (report_id) JOIN city c USING (report_id)
+    JOIN district d USING (seller_id, product) JOIN city c USING (seller_id, product)
     LEFT JOIN ceiling x USING (report_id)
 )
 SELECT seller_id, product, list(report_id ORDER BY report_id) AS report_ids, max(unit),
-       any_value(median ORDER BY unit DESC), any_value(basis ORDER BY unit DESC),
-       min(ceiling)
+       any_value(median), any_value(basis), min(ceiling)
 FROM judged
 WHERE (median IS NOT NULL AND unit > $factor * median) OR (ceiling IS NOT NULL AND unit > ceiling)
 GROUP BY seller_id, product

@@ -174,3 +174,14 @@ def test_flags_are_cut_to_the_callers_subtree(db: Session, city: City) -> None:
         )
         == []
     )
+
+
+def test_each_other_seller_counts_once_in_the_median(db: Session, city: City) -> None:
+    cheap = add_seller(db, city, "平价药房")
+    for _ in range(5):
+        add_price(db, cheap, "1.00")  # reported often, still one seller
+    market_prices(db, city, ["3.00", "3.00"])
+    seller = add_seller(db, city, "普通药房")
+    add_price(db, seller, "4.00")  # 4.00 <= 1.5 x 3.00, the median of the sellers
+
+    assert [f.seller_id for f in _flags(db)] == []
