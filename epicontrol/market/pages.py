@@ -327,9 +327,10 @@ def _case_page(
 ) -> Response:
     row = cases.get_in_scope(db, principal=principal, case_id=case_id)
     path = board.division_path(db, row.division_id)
+    described = cases.describe(db, row)
     context = {
-        "case": cases.describe(db, row),
-        "reports": board.reports_by_id(db, cases.describe(db, row).report_ids),
+        "case": described,
+        "reports": board.reports_by_id(db, described.report_ids),
         "inspectors": cases.assignable(db, division_path=path),
         "outcomes": list(Outcome),
         "error": error,
