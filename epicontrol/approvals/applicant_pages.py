@@ -30,6 +30,7 @@ from epicontrol.approvals.page_support import (
     Posted,
     expected_version,
     filled_from,
+    pick,
     today,
 )
 from epicontrol.approvals.schemas import ItemDefinition
@@ -153,7 +154,7 @@ def _detail(
         "a": application,
         "version": version,
         "d": definition,
-        "shown": forms.shown(definition, answers),
+        "shown": forms.shown(definition, answers, pick),
         "files": {f.requirement: f for f in applications.attachments_of(db, application.id)},
         "events": applications.history(db, application.id),
         "editable": application.status in applications.EDITABLE,

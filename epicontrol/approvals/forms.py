@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from epicontrol.approvals.schemas import FieldKind, FormField, ItemDefinition
@@ -80,7 +80,16 @@ def _number(field: FormField, text: str) -> float:
     return number
 
 
-def shown(definition: ItemDefinition, answers: Mapping[str, str | float]) -> list[tuple[str, str]]:
+def bilingual(zh: str, en: str) -> str:
+    """A label in both languages (staff pages, the certificate)."""
+    return f"{zh} {en}"
+
+
+def shown(
+    definition: ItemDefinition,
+    answers: Mapping[str, str | float],
+    label: Callable[[str, str], str] = bilingual,
+) -> list[tuple[str, str]]:
     """(field label, value) for pages: ID numbers masked, choices by their label."""
     rows = []
     for field in definition.fields:
@@ -90,11 +99,11 @@ def shown(definition: ItemDefinition, answers: Mapping[str, str | float]) -> lis
         if field.kind == FieldKind.ID_NUMBER:
             text = mask_id_number(str(value))
         elif field.kind == FieldKind.CHOICE:
-            labels = {o.value: f"{o.label_zh} {o.label_en}" for o in field.options}
+            labels = {o.value: label(o.label_zh, o.label_en) for o in field.options}
             text = labels.get(str(value), str(value))
         elif field.kind == FieldKind.NUMBER and float(value).is_integer():
             text = str(int(float(value)))
         else:
             text = str(value)
-        rows.append((f"{field.label_zh} {field.label_en}", text))
+        rows.append((label(field.label_zh, field.label_en), text))
     return rows
