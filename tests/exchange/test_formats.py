@@ -1,4 +1,4 @@
-"""Encoders: Parquet writes a row group per batch, and neither binary format loads pandas."""
+"""Encoders: Parquet row groups of whole batches, and neither binary format loads pandas."""
 
 from __future__ import annotations
 
@@ -23,10 +23,15 @@ def _batches(count: int, rows: int) -> list[formats.Columns]:
     ]  # fmt: skip
 
 
-def test_parquet_has_one_row_group_per_batch() -> None:
-    body = b"".join(formats.encode("parquet", FIELDS, iter(_batches(3, 10))))
-    meta = pq.ParquetFile(io.BytesIO(body)).metadata
-    assert (meta.num_row_groups, meta.num_rows) == (3, 30)
+def test_parquet_row_groups_hold_whole_batches_up_to_the_group_size() -> None:
+    chunks = list(formats.encode_parquet(FIELDS, iter(_batches(5, 10)), row_group_rows=20))
+    meta = pq.ParquetFile(io.BytesIO(b"".join(chunks))).metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert sizes == [20, 20, 10] and meta.num_rows == 50
+    # Each group's bytes leave as soon as it is written, then the footer.
+    assert len(chunks) == 4
+    one = b"".join(formats.encode("parquet", FIELDS, iter(_batches(3, 10))))
+    assert pq.ParquetFile(io.BytesIO(one)).metadata.num_row_groups == 1
 
 
 def test_arrow_and_parquet_exports_do_not_import_pandas() -> None:
