@@ -22,7 +22,7 @@ from epicontrol.core.db import utcnow
 from epicontrol.exchange import datasets, formats, stats
 from epicontrol.exchange.access import Caller, Plan, still_allowed
 
-BATCH_ROWS = 5_000  # rows per batch, per Arrow record batch and per Parquet row group
+BATCH_ROWS = 5_000  # rows per batch and per Arrow record batch (Parquet groups ten: formats.py)
 
 
 class ExportStopped(Exception):
