@@ -205,6 +205,7 @@ def price_chart(db: Session, *, scope_path: str, today: date) -> dict[str, Any]:
         "layout": {
             "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
             "height": 320,
+            "xaxis": {"type": "date", "tickformat": "%m-%d", "dtick": 86_400_000 * 7},
             "yaxis": {"title": {"text": "单价中位数 median ¥ per piece"}, "rangemode": "tozero"},
             "legend": {"orientation": "h"},
         },
