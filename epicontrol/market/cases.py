@@ -93,6 +93,15 @@ def get_in_scope(db: Session, *, principal: Principal, case_id: int) -> MarketCa
     return row
 
 
+def read(db: Session, *, principal: Principal, case_id: int) -> MarketCase:
+    """A case of the caller's subtree, the read audited (its reports come from residents)."""
+    row = get_in_scope(db, principal=principal, case_id=case_id)
+    audit.record(
+        db, actor=principal, action="market:read_case", entity="market_case", entity_id=row.id
+    )
+    return row
+
+
 def assign(db: Session, *, principal: Principal, case_id: int, data: AssignIn) -> MarketCase:
     """Give an open (or assigned) case to an inspector whose scope covers it."""
     row = get_in_scope(db, principal=principal, case_id=case_id)

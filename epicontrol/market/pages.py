@@ -313,6 +313,7 @@ def open_from_page(
 @router.get("/market/cases/{case_id}")
 def case_page(request: Request, db: DbSession, principal: Inspector, case_id: int) -> Response:
     """A case with its reports and the form for its next step."""
+    cases.read(db, principal=principal, case_id=case_id)  # audited once per view
     return _case_page(request, db, principal, case_id, error=None, status_code=200)
 
 

@@ -79,7 +79,7 @@ def open_case(db: DbSession, principal: Inspector, data: CaseOpenIn) -> CaseOut:
 @router.get("/api/market/cases/{case_id}")
 def read_case(db: DbSession, principal: Inspector, case_id: int) -> CaseOut:
     """One case of the caller's area."""
-    return cases.describe(db, cases.get_in_scope(db, principal=principal, case_id=case_id))
+    return cases.describe(db, cases.read(db, principal=principal, case_id=case_id))
 
 
 @router.post("/api/market/cases/{case_id}/assign")
