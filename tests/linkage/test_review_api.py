@@ -209,3 +209,18 @@ def test_pairs_of_another_division_are_neither_shown_nor_decidable(
         f"/api/linkage/pairs/{pair.id}/decision", json={"decision": "accept"}, headers=admin_headers
     )
     assert accepted.status_code == 200
+
+
+def test_a_csv_the_csv_module_cannot_read_is_a_422_and_stores_nothing(
+    client: TestClient, db: Session, register: dict[str, Person]
+) -> None:
+    """Found by fuzzing: csv.Error (a carriage return in an unquoted field, a field beyond
+    the csv module's limit) was a 500."""
+    headers = login(client, "epidemiologist")
+    wang = register["wang_father"]
+    huge = upload(client, headers, csv_of(f"v-1,{'王' * 200_000},{wang.id_number},,,"))
+    assert huge.status_code == 422, huge.text
+    assert "not a readable CSV" in huge.json()["detail"]
+    split = upload(client, headers, csv_of(f"v-2,{wang.name}\r,{wang.id_number},,,"))
+    assert split.status_code == 422, split.text
+    assert stored_records(db) == 0

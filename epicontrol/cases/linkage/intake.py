@@ -69,7 +69,15 @@ def parse_csv(data: bytes) -> list[LinkageRecordIn]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("file must be UTF-8 text (CSV)") from None
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="" as the csv module asks: a lone carriage return inside a field is then data.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _read(reader)
+    except csv.Error as error:  # what the csv module cannot read at all (a line it chokes on)
+        raise InvalidInput(f"file is not a readable CSV: {error}") from None
+
+
+def _read(reader: csv.DictReader[str]) -> list[LinkageRecordIn]:
     header = [name.strip() for name in reader.fieldnames or []]
     unknown = [name for name in header if name not in COLUMNS]
     if unknown or "source_ref" not in {COLUMNS[name] for name in header if name in COLUMNS}:
