@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from epicontrol.core.db import UTCDateTime
+from epicontrol.core.errors import InvalidInput
 from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.divisions.models import Division
 from epicontrol.movements import risk_areas, rules
@@ -28,10 +29,14 @@ DIRECTIONS = (Direction.IN.value, Direction.OUT.value)
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC instants [start, end) of the local calendar day `day`."""
-    start = datetime.combine(day, time(0), LOCAL_TIME)
-    end = datetime.combine(day + timedelta(days=1), time(0), LOCAL_TIME)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    """The UTC instants [start, end) of the local calendar day `day`; InvalidInput for a day
+    at the edge of the calendar (0001-01-01, 9999-12-31), whose bounds no datetime holds."""
+    try:
+        start = datetime.combine(day, time(0), LOCAL_TIME)
+        end = datetime.combine(day + timedelta(days=1), time(0), LOCAL_TIME)
+        return start.astimezone(UTC), end.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(f"day {day.isoformat()} is out of range") from None
 
 
 def page(db: Session, query: Select[Any], offset: int, limit: int) -> list[dict[str, Any]]:

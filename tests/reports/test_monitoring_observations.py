@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,7 @@ from epicontrol.cases.models import Case
 from epicontrol.divisions.models import Division
 from epicontrol.reports.monitoring import sync_observations
 from epicontrol.reports.monitoring_models import Observation, ObservationSource
-from tests.factories import City
+from tests.factories import City, login
 from tests.tasks.monitoring_fixtures import (
     NOW,
     TODAY,
@@ -181,3 +182,18 @@ def test_observation_closes_when_the_person_becomes_a_case_or_the_contact_is_wit
     assert "withdrawn" in (by_resident[city.residents["neighbour"]].close_reason or "")
     assert by_resident[city.residents["wang_mother"]].closed_at is None
     assert _sync(db, city, now=NOW + timedelta(hours=3)).observations_closed == 0
+
+
+def test_a_day_at_the_edge_of_the_calendar_is_a_422_not_a_500(
+    client: TestClient, city: City
+) -> None:
+    """Found by fuzzing: 0001-01-01's local midnight is no UTC datetime (OverflowError)."""
+    headers = login(client, "admin")
+    for day in ("0001-01-01", "9999-12-31"):
+        response = client.post(
+            "/api/monitoring/observations/sync",
+            params={"division_id": city.divisions["m1"], "day": day},
+            headers=headers,
+        )
+        assert response.status_code == 422, response.text
+        assert "out of range" in response.json()["detail"]
