@@ -103,9 +103,21 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
             await _finish(_roll_back_and_audit, session, request, denial)
             raise
         except BaseException:
-            await _finish(_roll_back, session)
+            if _untouched(session):
+                session.close()
+            else:
+                await _finish(_roll_back, session)
             raise
-        await _finish(_commit, session)
+        if _untouched(session):
+            session.close()  # no connection, nothing to send: no thread needed
+        else:
+            await _finish(_commit, session)
+
+
+def _untouched(session: Session) -> bool:
+    return session.get_transaction() is None and not (
+        session.new or session.dirty or session.deleted
+    )
 
 
 def _audit_denial(session: Session, request: Request, denial: AccessDenied) -> None:
