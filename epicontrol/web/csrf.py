@@ -50,8 +50,12 @@ MESSAGE = (
     "Reload the page and try again. 请求被拒绝：表单已过期或来自其他网站，请刷新页面后重试。"
 )
 _COOKIE_PREFIX = SESSION_COOKIE.encode() + b"="
+# The part named csrf_token (not a filename="csrf_token"): its header lines (non-empty, so the
+# first blank line ends them whatever parts follow), the blank line, then the value.
 _MULTIPART_FIELD = re.compile(
-    rb'name="' + FIELD.encode() + rb'"\r\n(?:[^\r\n]*\r\n)*\r\n([^\r\n]*)'
+    rb'form-data;[^\r\n]*[; ]name="'
+    + FIELD.encode()
+    + rb'"[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]*)'
 )
 
 

@@ -89,6 +89,14 @@ def test_the_form_field_or_the_header_lets_the_write_through(
     data = {"reason": "I was at home all week", "csrf_token": token}
     filed = client.post("/risk-status/appeal", data=data, follow_redirects=False)
     assert filed.status_code == 303 and appeals(db) == before + 1
+    # A multipart form (an upload): the field comes first, a file with blank lines after it.
+    upload = client.post(
+        "/risk-status/appeal",
+        data=data,
+        files={"attachment": ("note.txt", b"line\r\n\r\nmore\r\n", "text/plain")},
+        follow_redirects=False,
+    )
+    assert upload.status_code != 403, upload.text
     # htmx and fetch() send the header; a JSON body has no field.
     second = client.post(
         "/api/risk-status/me/appeals",
@@ -144,6 +152,19 @@ def test_bearer_token_and_anonymous_writes_need_no_token(client: TestClient, cit
             b"Content-Type: text/csv\r\n\r\nx,y\r\n"
             b'--XX\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nabc\r\n--XX--\r\n',
             "abc",
+        ),
+        (  # the field first, a file after it: the value ends at the field's own part
+            "multipart/form-data; boundary=XX",
+            b'--XX\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nabc\r\n'
+            b'--XX\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+            b"Content-Type: text/csv\r\n\r\nx,y\r\n--XX--\r\n",
+            "abc",
+        ),
+        (  # a file called csrf_token is not the field
+            "multipart/form-data; boundary=XX",
+            b'--XX\r\nContent-Disposition: form-data; name="f"; filename="csrf_token"\r\n'
+            b"\r\nabc\r\n--XX--\r\n",
+            "",
         ),
         ("application/json", b'{"csrf_token": "abc"}', ""),
     ],
