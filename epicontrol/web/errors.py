@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, StatementError
 
 from epicontrol.core.errors import EpicontrolError, NotAuthenticated
 from epicontrol.web.templating import render
@@ -34,25 +35,32 @@ async def _handle(request: Request, exc: Exception) -> Response:
 # The store's own limits on a value, which no request can pass: SQLite binds integers of at
 # most 64 bits (sqlite3 raises OverflowError before the query runs), PostgreSQL's integer
 # columns hold 32 or 64 bits (SQLSTATE 22003) and its text no NUL character (psycopg refuses to
-# send one). Ids, offsets and counts come from ~90 path and query parameters and as many body
+# send one); an instant at the calendar's edge (local midnight of 0001-01-01, the day after
+# 9999-12-31) has no UTC datetime (OverflowError in the arithmetic or in UTCDateTime's bind).
+# Ids, offsets, counts and days come from ~90 path and query parameters and as many body
 # fields; one rule here, rather than a bound repeated on each, keeps a fuzzed or hostile value
 # a 422 on every route (the request's session is rolled back first: nothing is stored).
 _SQLITE_OVERFLOW = "too large to convert to SQLite INTEGER"
+_DATE_OVERFLOW = re.compile(r"^(date value out of range|year -?\d+ is out of range)$")
 _OUT_OF_RANGE = "22003"
 _NUL = "cannot contain NUL (0x00) bytes"
 OUT_OF_RANGE_MESSAGE = "数值超出范围 A number in the request is out of range."
+DATE_MESSAGE = "日期超出范围 A date in the request is out of range."
 NUL_MESSAGE = "文本不能包含 NUL 字符 Text in the request may not contain NUL (\\u0000) characters."
 
 
 def refused_by_store(exc: BaseException) -> str | None:
     """What was wrong with the request when the store refuses one of its values, else None."""
-    if isinstance(exc, OverflowError):
-        return OUT_OF_RANGE_MESSAGE if _SQLITE_OVERFLOW in str(exc) else None
     if isinstance(exc, DataError):
         if getattr(exc.orig, "sqlstate", None) == _OUT_OF_RANGE:
             return OUT_OF_RANGE_MESSAGE
-        if _NUL in str(exc.orig):
-            return NUL_MESSAGE
+        return NUL_MESSAGE if _NUL in str(exc.orig) else None
+    if isinstance(exc, StatementError):  # a bind parameter's own conversion failed
+        return refused_by_store(exc.orig) if isinstance(exc.orig, OverflowError) else None
+    if isinstance(exc, OverflowError):
+        if _SQLITE_OVERFLOW in str(exc):
+            return OUT_OF_RANGE_MESSAGE
+        return DATE_MESSAGE if _DATE_OVERFLOW.match(str(exc)) else None
     return None
 
 
@@ -71,4 +79,4 @@ def register(app: FastAPI) -> None:
     refuses (a 422, not a 500)."""
     app.add_exception_handler(EpicontrolError, _handle)
     app.add_exception_handler(OverflowError, _handle_refused)
-    app.add_exception_handler(DataError, _handle_refused)
+    app.add_exception_handler(StatementError, _handle_refused)

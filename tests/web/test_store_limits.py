@@ -50,3 +50,14 @@ def test_a_page_gets_the_422_as_a_page(client: TestClient, city: City) -> None:
     response = client.get(f"/workbench/cases/{HUGE}", headers=headers, follow_redirects=False)
     assert response.status_code == 422
     assert "text/html" in response.headers["content-type"]
+
+
+def test_a_day_whose_local_midnight_has_no_utc_instant_is_a_422(
+    client: TestClient, city: City
+) -> None:
+    """0001-01-01 00:00 in China is in year 0 in UTC, which no datetime holds."""
+    response = client.get(
+        "/api/consultations", params={"day": "0001-01-01"}, headers=login(client, "admin")
+    )
+    assert response.status_code == 422, response.text
+    assert "date in the request is out of range" in response.json()["detail"]
