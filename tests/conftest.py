@@ -173,7 +173,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
 def wait_until_up(
     base: str,
     process: subprocess.Popen[bytes],
-    timeout: float = 30,
+    timeout: float = 60,
     log_path: Path | None = None,
 ) -> None:
     """Return once the server at `base` answers /healthz; fail if it exits or never answers."""

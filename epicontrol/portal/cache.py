@@ -57,6 +57,16 @@ PERSONAL_WRITES = (
     "/supplies/pickup",
     "/public/consult/",
     "/api/consultations",
+    # A resident's or company's own applications and reports publish nothing: the resumption
+    # whitelist changes by an officer's decision (/enterprises/review), which does clear.
+    "/public/me/",
+    "/public/market/",
+    "/labour/",
+    "/api/labour/",
+    "/market/",
+    "/api/market/",
+    "/enterprise/",
+    "/api/enterprises/mine/",
 )
 
 Key = tuple[str, bytes, str]

@@ -10,7 +10,7 @@ from jinja2.ext import babel_extract
 
 from epicontrol.core import i18n
 
-PUBLIC_DOMAINS = ("portal", "supplies")
+PUBLIC_DOMAINS = ("portal", "supplies", "enterprises", "labour", "market", "approvals")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "gettext": None, "ngettext": (1, 2)}
 
 

@@ -1,7 +1,7 @@
 """What the route x role walk expects of each route, read from policy.POLICY only.
 
 A route's guard is any dependency carrying a `permission` attribute (core.deps.require and its
-look-alikes in supplies/guards.py, exchange/deps.py, tasks/survey_routes.py, movements/routes.py).
+look-alikes in exchange/deps.py, tasks/survey_routes.py, movements/routes.py).
 The permissions a guard checks are that attribute plus every Permission captured in its closure:
 `require_either(first, second)` only names `first` in the attribute but lets holders of either
 through, so a guard's allowed roles are the union of its permissions' roles; several guards on one
