@@ -19,8 +19,10 @@ demo: $(STAMP)
 	$(BIN)/epicontrol demo --reset --serve --host $(HOST) --port $(PORT)
 
 ## Lint, type-check and run the whole suite on SQLite and PostgreSQL
+# Two workers (the machine has two cores), whole files per worker: browser modules share one
+# server and one page across their tests, in order.
 test: $(STAMP) postgres chromium java lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check epicontrol tests bench

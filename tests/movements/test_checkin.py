@@ -164,10 +164,10 @@ def test_check_in_page_checks_in_and_shows_the_times(
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     assert "测试小区东门" in page.text and 'data-state="none"' in page.text
     uuid = page.text.split('name="client_uuid" value="')[1].split('"')[0]
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"client_uuid": uuid, "direction": "in", "csrf_token": token}
     for _ in range(2):  # a double tap sends the same uuid twice
-        sent = client.post(
-            f"/c/{GATE}", data={"client_uuid": uuid, "direction": "in"}, follow_redirects=False
-        )
+        sent = client.post(f"/c/{GATE}", data=form, follow_redirects=False)
         assert (sent.status_code, sent.headers["location"]) == (303, f"/c/{GATE}")
     assert len(_checkins(db)) == 1
     shown = client.get(f"/c/{GATE}").text
@@ -289,7 +289,12 @@ def test_scan_body_sent_as_a_plain_form_is_refused(
     assign_gate(db)
     _browser_login(client, "checkpoint_m1")
     body = json.dumps(_scan(payloads["wang_father"]))
-    sent = client.post("/checkpoint/scan", content=body, headers={"content-type": "text/plain"})
+    plain = {"content-type": "text/plain"}
+    # Without the page's token the CSRF check refuses it first; with it, the body is still unread.
+    assert client.post("/checkpoint/scan", content=body, headers=plain).status_code == 403
+    page = client.get("/checkpoint").text
+    token = page.split('<meta name="csrf-token" content="')[1].split('"')[0]
+    sent = client.post("/checkpoint/scan", content=body, headers={**plain, "x-csrf-token": token})
     assert sent.status_code == 422
     db.expire_all()
     assert db.scalars(select(Movement)).all() == []
