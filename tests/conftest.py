@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -142,32 +143,71 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
-    """A real uvicorn process on loopback serving the test store; yields its base URL."""
+@contextmanager
+def serving(
+    database_url: str,
+    folder: Path,
+    *,
+    secret: str = TEST_SECRET,
+    timeout: float = 120,
+    **settings: str,
+) -> Iterator[str]:
+    """A real uvicorn process on loopback serving `database_url`; yields its base URL.
+
+    Its data lives in `folder`/data and its output goes to `folder`/server.log; `settings` are
+    further EPICONTROL_* variables by their lower-case names (login_failures_per_address=...).
+    """
     port = free_port()
     env = {
         **os.environ,
-        "EPICONTROL_DATABASE_URL": settings.database_url,
-        "EPICONTROL_SECRET_KEY": settings.secret_key,
-        "EPICONTROL_DATA_DIR": str(settings.data_dir),
-        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": str(
-            settings.retention_purge_interval_seconds
-        ),
-        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": str(settings.audit_seal_interval_seconds),
+        "EPICONTROL_DATABASE_URL": database_url,
+        "EPICONTROL_SECRET_KEY": secret,
+        "EPICONTROL_DATA_DIR": str(folder / "data"),
+        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": "0",
+        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": "0",
         "EPICONTROL_QA_WARM_UP": "false",  # 1-2 s of CPU per server; the Q&A tests load it
+        **{f"EPICONTROL_{name.upper()}": value for name, value in settings.items()},
     }
     command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
+    log_path = folder / "server.log"
     # Output goes to a file: a pipe nobody reads would fill up and stall the server.
-    with (tmp_path / "server.log").open("wb") as log:
+    with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, process, log_path=tmp_path / "server.log")
+        # A loaded machine (other suites running) can take well over 30 s to import the app.
+        wait_until_up(base, process, timeout=timeout, log_path=log_path)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.fixture
+def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """A real uvicorn process on loopback serving the test store; yields its base URL."""
+    with serving(
+        settings.database_url,
+        tmp_path,
+        secret=settings.secret_key,
+        timeout=60,
+        data_dir=str(settings.data_dir),
+        retention_purge_interval_seconds=str(settings.retention_purge_interval_seconds),
+        audit_seal_interval_seconds=str(settings.audit_seal_interval_seconds),
+    ) as base:
+        yield base
+
+
+def city_store(sqlite_template: Path, folder: Path) -> tuple[str, City]:
+    """A copy of the migrated template in `folder` holding the test city; its URL and ids."""
+    path = folder / "store.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    with session_factory(engine_for(url))() as db:
+        city = make_city(db, vault_for(TEST_SECRET))
+        db.commit()
+    engine_for(url).dispose()
+    return url, city
 
 
 def wait_until_up(

@@ -5,23 +5,18 @@ verification page, which names the item and date and no person; the same pages i
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from epicontrol.core.crypto import vault_for
 from epicontrol.core.db import engine_for, session_factory
 from tests.approvals.support import ID_NUMBER, PDF, load_catalogue
-from tests.browser.support import keep_on_loopback, screenshot
+from tests.browser.support import keep_on_loopback, log_in_page, screenshot
 from tests.browser_fixtures import PHONE
-from tests.conftest import free_port, wait_until_up
-from tests.factories import PASSWORD, TEST_SECRET, make_city
+from tests.conftest import city_store, serving
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -30,34 +25,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """One uvicorn for the module, on a SQLite copy holding the test city and the catalogue."""
     folder = tmp_path_factory.mktemp("approvals_browser")
-    store = folder / "store.db"
-    shutil.copyfile(sqlite_template, store)
-    url = f"sqlite:///{store}"
+    url, _city = city_store(sqlite_template, folder)
     with session_factory(engine_for(url))() as db:
-        make_city(db, vault_for(TEST_SECRET))
-        db.commit()
         load_catalogue(db)
     engine_for(url).dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "EPICONTROL_DATABASE_URL": url,
-        "EPICONTROL_SECRET_KEY": TEST_SECRET,
-        "EPICONTROL_DATA_DIR": str(folder / "data"),
-        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": "0",
-        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": "0",
-        "EPICONTROL_QA_WARM_UP": "false",
-    }
-    command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, timeout=90, log_path=folder / "server.log")
+    with serving(url, folder, timeout=90) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +42,6 @@ def page(browser: Browser) -> Iterator[Page]:
     yield context.new_page()
     assert not outside, outside
     context.close()
-
-
-def _log_in(page: Page, server: str, username: str, then: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server}/login?next={then}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
 
 
 def test_resident_applies_in_english_and_submits(page: Page, server: str, tmp_path: Path) -> None:
@@ -111,7 +76,7 @@ def test_resident_applies_in_english_and_submits(page: Page, server: str, tmp_pa
 
 
 def test_reviewers_approve_step_by_step(page: Page, server: str) -> None:
-    _log_in(page, server, "officer_m1", "/approvals/queue")
+    log_in_page(page, server, "officer_m1", "/approvals/queue")
     row = page.locator("#queue tbody tr").first
     expect(row).to_contain_text("社区初审")
     row.locator("a").first.click()
@@ -119,7 +84,7 @@ def test_reviewers_approve_step_by_step(page: Page, server: str) -> None:
     page.click("#approve")
     expect(page.locator("#steps li.current")).to_contain_text("Bureau review")
     expect(page.locator("#decision-form")).to_have_count(0)  # the district's step, not m1's
-    _log_in(page, server, "commander", "/approvals/queue")
+    log_in_page(page, server, "commander", "/approvals/queue")
     page.locator("#queue tbody tr a").first.click()
     page.click("#approve")
     expect(page.locator("#review-status")).to_have_attribute("data-status", "approved")
@@ -127,7 +92,7 @@ def test_reviewers_approve_step_by_step(page: Page, server: str) -> None:
 
 
 def test_resident_downloads_the_result_and_anyone_can_verify_it(page: Page, server: str) -> None:
-    _log_in(page, server, "resident_wang", "/public/me/approvals%3Flang%3Dzh")
+    log_in_page(page, server, "resident_wang", "/public/me/approvals%3Flang%3Dzh")
     expect(page.locator("#mine-title")).to_have_text("我的申请")
     page.locator("#application-list a").first.click()
     expect(page.locator("#application-status")).to_have_text("准予许可")

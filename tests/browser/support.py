@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from epicontrol.core.models import User
 from epicontrol.health_code import service as passes
 from epicontrol.places.models import Place
-from tests.factories import TEST_SECRET, City
+from tests.factories import PASSWORD, TEST_SECRET, City
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, Route
@@ -80,3 +80,12 @@ def keep_on_loopback(context: BrowserContext) -> list[str]:
 
     context.route("**/*", offline)
     return outside
+
+
+def log_in_page(page: Page, base: str, username: str, then: str) -> None:
+    """Log in afresh (cookies cleared) through the login form, to land on `then` (URL-encoded)."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/login?next={then}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")

@@ -4,22 +4,17 @@ a phase; the public whitelist shows the company in Chinese and English."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from epicontrol.core.crypto import vault_for
 from epicontrol.core.db import engine_for, session_factory
-from tests.browser.support import keep_on_loopback, screenshot
-from tests.conftest import free_port, wait_until_up
+from tests.browser.support import keep_on_loopback, log_in_page, screenshot
+from tests.conftest import city_store, serving
 from tests.enterprises.support import add_phase, company_in, employee_csv
-from tests.factories import PASSWORD, TEST_SECRET, City, make_city
+from tests.factories import City
 
 
 @pytest.fixture(scope="module")
@@ -28,33 +23,12 @@ def city_server(
 ) -> Iterator[tuple[str, City]]:
     """A real uvicorn on a SQLite copy of the test city with one open phase, for the module."""
     folder = tmp_path_factory.mktemp("enterprise_pages")
-    shutil.copyfile(sqlite_template, folder / "store.db")
-    url = f"sqlite:///{folder / 'store.db'}"
+    url, city = city_store(sqlite_template, folder)
     with session_factory(engine_for(url))() as db:
-        city = make_city(db, vault_for(TEST_SECRET))
-        db.commit()
         add_phase(db, city, number=1)
-    port = free_port()
-    env = {
-        **os.environ,
-        "EPICONTROL_DATABASE_URL": url,
-        "EPICONTROL_SECRET_KEY": TEST_SECRET,
-        "EPICONTROL_DATA_DIR": str(folder / "data"),
-        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": "0",
-        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": "0",
-        "EPICONTROL_QA_WARM_UP": "false",
-    }
-    command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, timeout=120, log_path=folder / "server.log")  # busy CI
+    with serving(url, folder) as base:  # 120 s: busy CI
         yield base, city
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        engine_for(url).dispose()
+    engine_for(url).dispose()
 
 
 @pytest.fixture(scope="module")
@@ -67,20 +41,12 @@ def desk(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     context.close()
 
 
-def _log_in(page: Page, base: str, username: str, target: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login?next={target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-
-
 def test_company_registers_uploads_and_applies(
     city_server: tuple[str, City], desk: tuple[Page, list[str]], tmp_path: Path
 ) -> None:
     base, city = city_server
     page, outside = desk
-    _log_in(page, base, "enterprise_s1", "/enterprise")
+    log_in_page(page, base, "enterprise_s1", "/enterprise")
     expect(page.locator("#company-title")).to_be_visible()
     data = company_in(city)
     form = page.locator("#register-form")
@@ -111,7 +77,7 @@ def test_officer_filters_the_queue_and_approves_in_a_phase(
 ) -> None:
     base, _city = city_server
     page, outside = desk
-    _log_in(page, base, "commander", "/enterprises/review")
+    log_in_page(page, base, "commander", "/enterprises/review")
     expect(page.locator("#queue tbody tr[data-status=submitted]")).to_have_count(1)
     page.select_option("#queue-filter select[name=status]", "approved")  # HTMX swaps the table
     expect(page.locator("#queue")).to_have_attribute("data-status", "approved")

@@ -4,11 +4,7 @@ tests run in order and build on each other): a server per test would cost second
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,13 +12,12 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from epicontrol.core.crypto import vault_for
 from epicontrol.core.db import engine_for, session_factory
 from epicontrol.exchange.demo import seed_demo
 from tests.browser.support import keep_on_loopback, screenshot
-from tests.conftest import free_port, wait_until_up
+from tests.conftest import city_store, serving
 from tests.exchange.conftest import D1
-from tests.factories import PASSWORD, TEST_SECRET, make_city
+from tests.factories import PASSWORD
 
 EXPORT = "/api/exchange/datasets/contacts_to_locate/export"
 PURPOSE = "locate contacts who left their homes"
@@ -33,34 +28,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     """A real server on a SQLite copy holding the test city and the exchange demo (grants of
     the liaison "agency" in each state, two weeks of statistics)."""
     folder = tmp_path_factory.mktemp("exchange-browser")
-    store = folder / "store.db"
-    shutil.copyfile(sqlite_template, store)
-    url = f"sqlite:///{store}"
+    url, _city = city_store(sqlite_template, folder)
     with session_factory(engine_for(url))() as db:
-        make_city(db, vault_for(TEST_SECRET))
         seed_demo(db)
         db.commit()
     engine_for(url).dispose()
-    env = {
-        **os.environ,
-        "EPICONTROL_DATABASE_URL": url,
-        "EPICONTROL_SECRET_KEY": TEST_SECRET,
-        "EPICONTROL_DATA_DIR": str(folder / "data"),
-        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": "0",
-        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": "0",
-        "EPICONTROL_QA_WARM_UP": "false",
-    }
-    port = free_port()
-    command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, log_path=folder / "server.log")
+    with serving(url, folder, timeout=60) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

@@ -5,22 +5,17 @@ by the offline plotly.js), the employer accepts a masked candidate, the resident
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from epicontrol.core.crypto import vault_for
 from epicontrol.core.db import engine_for, session_factory
-from tests.browser.support import screenshot
+from tests.browser.support import log_in_page, screenshot
 from tests.browser_fixtures import PHONE
-from tests.conftest import free_port, wait_until_up
-from tests.factories import PASSWORD, TEST_SECRET, City, make_city
+from tests.conftest import city_store, serving
+from tests.factories import City
 from tests.labour.support import place_city, post_need
 
 
@@ -29,12 +24,8 @@ def store(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[tuple[str, City, int]]:
     """One SQLite store for the module: the test city with positions and the factory's need."""
-    path = tmp_path_factory.mktemp("labour") / "store.db"
-    shutil.copyfile(sqlite_template, path)
-    url = f"sqlite:///{path}"
+    url, city = city_store(sqlite_template, tmp_path_factory.mktemp("labour"))
     with session_factory(engine_for(url))() as db:
-        city = make_city(db, vault_for(TEST_SECRET))
-        db.commit()
         place_city(db, city)
         need_id = post_need(db, city, positions=2)
     yield url, city, need_id
@@ -44,28 +35,8 @@ def store(
 @pytest.fixture(scope="module")
 def server(store: tuple[str, City, int], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One uvicorn for the module (starting one costs seconds of the two shared cores)."""
-    folder = tmp_path_factory.mktemp("labour-server")
-    port = free_port()
-    env = {
-        **os.environ,
-        "EPICONTROL_DATABASE_URL": store[0],
-        "EPICONTROL_SECRET_KEY": TEST_SECRET,
-        "EPICONTROL_DATA_DIR": str(folder / "data"),
-        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": "0",
-        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": "0",
-        "EPICONTROL_QA_WARM_UP": "false",
-    }
-    command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        # A loaded machine (other suites running) can take well over 30 s to import the app.
-        wait_until_up(base, process, timeout=120, log_path=folder / "server.log")
+    with serving(store[0], tmp_path_factory.mktemp("labour-server")) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -77,19 +48,11 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def _log_in(page: Page, server: str, username: str, then: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server}/login?next={then}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-
-
 def test_resident_offers_work_and_applies(
     page: Page, server: str, store: tuple[str, City, int]
 ) -> None:
     need_id = store[2]
-    _log_in(page, server, "resident_wang", "/labour/jobs%3Flang%3Den")
+    log_in_page(page, server, "resident_wang", "/labour/jobs%3Flang%3Den")
     expect(page.locator("#labour-title")).to_have_text("Jobs near me")
     page.check("input[name=skill][value=sewing_machine_operator]")
     page.check("input[name=shift][value=day]")
@@ -110,7 +73,7 @@ def test_officer_matches_on_the_board(
     page: Page, server: str, store: tuple[str, City, int]
 ) -> None:
     _url, city, need_id = store
-    _log_in(page, server, "officer_m1", "/labour/board")
+    log_in_page(page, server, "officer_m1", "/labour/board")
     # plotly.js is 4.8 MB: parsing it on a loaded machine takes seconds.
     expect(page.locator("#labour-chart")).to_have_attribute("data-drawn", "true", timeout=30_000)
     page.click(f"#need-{need_id} button.show-candidates")
@@ -126,7 +89,7 @@ def test_employer_accepts_a_masked_candidate(
     page: Page, server: str, store: tuple[str, City, int]
 ) -> None:
     need_id = store[2]
-    _log_in(page, server, "enterprise_s1", "/labour/employer")
+    log_in_page(page, server, "enterprise_s1", "/labour/employer")
     candidate = page.locator(f"#need-{need_id} tr[data-status=proposed]")
     expect(candidate.locator(".name")).to_have_text("王**")
     expect(candidate.locator(".phone")).to_contain_text("shown after confirmation")
@@ -139,12 +102,12 @@ def test_resident_confirms_and_the_employer_sees_the_contact(
     page: Page, server: str, store: tuple[str, City, int]
 ) -> None:
     _url, city, need_id = store
-    _log_in(page, server, "resident_wang", "/labour/jobs%3Flang%3Dzh")
+    log_in_page(page, server, "resident_wang", "/labour/jobs%3Flang%3Dzh")
     expect(page.locator("#labour-title")).to_have_text("附近招工")
     page.click("#my-applications button.confirm")
     expect(page.locator("#my-applications .status")).to_have_text("已确认：企业将与您联系")
     screenshot(page, "labour-resident-confirmed-zh")
-    _log_in(page, server, "enterprise_s1", "/labour/employer")
+    log_in_page(page, server, "enterprise_s1", "/labour/employer")
     hire = page.locator(f"#need-{need_id} tr[data-status=confirmed]")
     expect(hire.locator(".name")).to_have_text(city.names["wang_father"])
     expect(hire.locator(".phone")).to_have_text(city.phones["wang_father"])

@@ -4,10 +4,6 @@ drawn offline, and takes the case to a warning; the resident finds the outcome a
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,14 +12,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from epicontrol.core.crypto import vault_for
 from epicontrol.core.db import engine_for, session_factory, utcnow
 from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.market.models import ComplaintKind, MarketReport
-from tests.browser.support import keep_on_loopback, screenshot
+from tests.browser.support import keep_on_loopback, log_in_page, screenshot
 from tests.browser_fixtures import PHONE
-from tests.conftest import free_port, wait_until_up
-from tests.factories import PASSWORD, TEST_SECRET, make_city
+from tests.conftest import city_store, serving
 from tests.market.support import add_seller, market_prices, user_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -41,32 +35,11 @@ class Site:
 def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """One store and one real server for the module's tests (SQLite, like the other pages)."""
     folder = tmp_path_factory.mktemp("market_site")
-    shutil.copyfile(sqlite_template, folder / "store.db")
-    url = f"sqlite:///{folder / 'store.db'}"
+    url, city = city_store(sqlite_template, folder)
     with session_factory(engine_for(url))() as db:
-        city = make_city(db, vault_for(TEST_SECRET))
-        db.commit()
         seller = _seed(db, city)
-    port = free_port()
-    env = {
-        **os.environ,
-        "EPICONTROL_DATABASE_URL": url,
-        "EPICONTROL_SECRET_KEY": TEST_SECRET,
-        "EPICONTROL_DATA_DIR": str(folder / "data"),
-        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": "0",
-        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": "0",
-        "EPICONTROL_QA_WARM_UP": "false",
-    }
-    command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, timeout=120, log_path=folder / "server.log")
+    with serving(url, folder) as base:
         yield Site(base, seller)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def _seed(db: object, city: object) -> int:
@@ -105,19 +78,11 @@ def phone_page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     context.close()
 
 
-def _log_in(page: Page, base: str, username: str, then: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login?next={then}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-
-
 def test_resident_reports_a_price_with_a_photo_in_chinese(
     site: Site, phone_page: tuple[Page, list[str]], tmp_path: Path
 ) -> None:
     page, _outside = phone_page
-    _log_in(page, site.base, "resident_wang", "/public/market/report%3Flang%3Dzh")
+    log_in_page(page, site.base, "resident_wang", "/public/market/report%3Flang%3Dzh")
     expect(page.locator("#market-title")).to_have_text("口罩价格质量举报")
     page.fill("#seller_name", "好又多大药房")
     page.select_option("#product", "kn95")
@@ -154,7 +119,7 @@ def test_inspector_takes_the_flagged_seller_to_a_warning(
 ) -> None:
     page, outside = phone_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in(page, site.base, "inspector", "/market")
+    log_in_page(page, site.base, "inspector", "/market")
     flag = page.locator("#flags tr.flag").first
     expect(flag).to_have_attribute("data-seller", str(site.flagged_seller))
     expect(flag).to_have_attribute("data-rule", "complaints")
@@ -187,7 +152,7 @@ def test_reporter_sees_the_outcome_marked_new_once(
 ) -> None:
     page, _outside = phone_page
     page.set_viewport_size(PHONE["viewport"])  # type: ignore[arg-type]
-    _log_in(page, site.base, "resident_zhang", "/public/market/mine%3Flang%3Dzh")
+    log_in_page(page, site.base, "resident_zhang", "/public/market/mine%3Flang%3Dzh")
     expect(page.locator("#new-outcomes")).to_be_visible()
     expect(page.locator("article.report .badge").first).to_have_text("新结果")
     expect(page.locator("article.report .outcome").first).to_have_text("已办结：已警告")

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,7 +43,7 @@ from epicontrol.core.crypto import vault_for
 from epicontrol.core.db import engine_for, session_factory
 from epicontrol.core.settings import Settings
 from epicontrol.web.app import create_app
-from tests.conftest import free_port, wait_until_up
+from tests.conftest import serving
 from tests.factories import PASSWORD, TEST_SECRET, make_city
 from tests.web.authz_support import ANONYMOUS, rule_for
 from tests.web.test_route_policy import api_routes
@@ -108,35 +106,20 @@ def _serve(
     with session_factory(engine_for(url))() as db:
         _build_city(db)
     engine_for(url).dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "EPICONTROL_DATABASE_URL": url,
-        "EPICONTROL_SECRET_KEY": TEST_SECRET,
-        "EPICONTROL_DATA_DIR": str(tmp / "data"),
-        "EPICONTROL_RETENTION_PURGE_INTERVAL_SECONDS": "0",
-        "EPICONTROL_AUDIT_SEAL_INTERVAL_SECONDS": "0",
-        "EPICONTROL_TRACING_IN_BACKGROUND": "false",
-        "EPICONTROL_MONITORING_REFRESH_SECONDS": "0",
-        "EPICONTROL_RISK_STATUS_SWEEP_SECONDS": "0",
-        "EPICONTROL_QA_WARM_UP": "false",
-        # Fuzzing sends hundreds of failed logins and self-checks from one address.
-        "EPICONTROL_LOGIN_FAILURES_PER_USERNAME": "100000",
-        "EPICONTROL_LOGIN_FAILURES_PER_ADDRESS": "100000",
-        "EPICONTROL_PUBLIC_WRITES_PER_MINUTE": "100000",
-    }
-    log_path = tmp / "server.log"
-    command = [sys.executable, "-m", "epicontrol.cli", "serve", "--port", str(port)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        # A loaded machine (the suite beside it) can take long to import the app.
-        wait_until_up(base, process, timeout=120, log_path=log_path)
-        yield FuzzServer(base, backend, log_path)
+        with serving(
+            url,
+            tmp,
+            tracing_in_background="false",
+            monitoring_refresh_seconds="0",
+            risk_status_sweep_seconds="0",
+            # Fuzzing sends hundreds of failed logins and self-checks from one address.
+            login_failures_per_username="100000",
+            login_failures_per_address="100000",
+            public_writes_per_minute="100000",
+        ) as base:
+            yield FuzzServer(base, backend, tmp / "server.log")
     finally:
-        process.terminate()
-        process.wait(timeout=15)
         engine_for(url).dispose()
 
 
