@@ -29,7 +29,11 @@ from epicontrol.movements.models import Movement
 from epicontrol.places.models import Place
 from tests.factories import City
 
-TODAY = datetime.now(UTC).date()
+
+def today() -> date:
+    """Today (UTC), read when a test runs: a module constant goes stale when a run crosses
+    midnight, and the exporter reads the clock itself."""
+    return datetime.now(UTC).date()
 
 
 def gate_id(db: Session) -> int:
@@ -62,8 +66,8 @@ def add_movements(
 @pytest.fixture
 def three_closed_days(db: Session, city: City) -> dict[date, int]:
     """Movements on the last three closed days and today; returns the closed days' counts."""
-    counts = {TODAY - timedelta(days=3): 2, TODAY - timedelta(days=2): 3, TODAY: 5}
-    counts[TODAY - timedelta(days=1)] = 4
+    counts = {today() - timedelta(days=3): 2, today() - timedelta(days=2): 3, today(): 5}
+    counts[today() - timedelta(days=1)] = 4
     for day, count in counts.items():
         add_movements(
             db,
@@ -73,7 +77,7 @@ def three_closed_days(db: Session, city: City) -> dict[date, int]:
             count=count,
             temperature=36.5,
         )
-    del counts[TODAY]
+    del counts[today()]
     return counts
 
 
@@ -104,18 +108,18 @@ def test_three_closed_days_give_three_partitions_with_exact_counts(
 def test_today_is_not_exported_until_it_is_closed(
     db_url: str, three_closed_days: dict[date, int], tmp_path: Path
 ) -> None:
-    export_closed_days(engine_for(db_url), tmp_path, through=TODAY + timedelta(days=3))
-    assert not partition_dir(tmp_path, TODAY).exists()
+    export_closed_days(engine_for(db_url), tmp_path, through=today() + timedelta(days=3))
+    assert not partition_dir(tmp_path, today()).exists()
     with pytest.raises(InvalidInput, match="not closed yet"):
-        export_closed_days(engine_for(db_url), tmp_path, day=TODAY)
-    tomorrow = export_closed_days(engine_for(db_url), tmp_path, today=TODAY + timedelta(days=1))
-    assert tomorrow.days[-1].day == TODAY and tomorrow.days[-1].rows == 5
+        export_closed_days(engine_for(db_url), tmp_path, day=today())
+    tomorrow = export_closed_days(engine_for(db_url), tmp_path, today=today() + timedelta(days=1))
+    assert tomorrow.days[-1].day == today() and tomorrow.days[-1].rows == 5
 
 
 def test_export_has_no_encrypted_plate_or_identity_columns(
     db: Session, db_url: str, city: City, vault: PersonalDataVault, tmp_path: Path
 ) -> None:
-    yesterday = TODAY - timedelta(days=1)
+    yesterday = today() - timedelta(days=1)
     add_movements(
         db,
         place_id=gate_id(db),
@@ -152,7 +156,7 @@ def test_export_has_no_encrypted_plate_or_identity_columns(
 def test_reexport_replaces_a_day_instead_of_duplicating_it(
     db: Session, db_url: str, city: City, three_closed_days: dict[date, int], tmp_path: Path
 ) -> None:
-    yesterday = TODAY - timedelta(days=1)
+    yesterday = today() - timedelta(days=1)
     export_closed_days(engine_for(db_url), tmp_path)
     # A device that was offline uploads yesterday's scans late; the next export must show them.
     add_movements(
@@ -167,7 +171,7 @@ def test_reexport_replaces_a_day_instead_of_duplicating_it(
 def test_explicit_day_without_movements_writes_an_empty_partition(
     db_url: str, city: City, tmp_path: Path
 ) -> None:
-    quiet = TODAY - timedelta(days=9)
+    quiet = today() - timedelta(days=9)
     summary = export_closed_days(engine_for(db_url), tmp_path, day=quiet)
     assert [(d.day, d.rows) for d in summary.days] == [(quiet, 0)]
     assert pq.read_table(summary.days[0].path).schema == MOVEMENT_SCHEMA
@@ -185,10 +189,10 @@ def test_progress_reaches_the_total(
 
 
 def test_movements_arrow_reads_an_open_day(db: Session, three_closed_days: dict[date, int]) -> None:
-    table = movements_arrow(db, TODAY, chunk_rows=2)
+    table = movements_arrow(db, today(), chunk_rows=2)
     assert table.num_rows == 5
     assert table.schema == MOVEMENT_SCHEMA
-    assert set(table.column("day").to_pylist()) == {TODAY}
+    assert set(table.column("day").to_pylist()) == {today()}
 
 
 def test_export_command_writes_partitions(
@@ -210,7 +214,7 @@ def test_export_command_writes_partitions(
         assert result.exit_code == 0, result.output
         assert "exported 9 movements of 3 days" in result.output
         assert _duckdb_counts(out) == three_closed_days
-        refused = CliRunner().invoke(app, ["export", "--out", str(out), "--day", str(TODAY)])
+        refused = CliRunner().invoke(app, ["export", "--out", str(out), "--day", str(today())])
         assert refused.exit_code == 2 and "not closed yet" in refused.output
         bad = CliRunner().invoke(app, ["export", "--day", "yesterday"])
         assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
