@@ -1,5 +1,5 @@
 """The officers' matching board: needs of the area, fill rates per need and per subdivision, and
-the chart (a Plotly figure as JSON, drawn by /static/labour.js with the offline plotly.js)."""
+the chart (a Plotly figure as JSON, drawn by /static/pages.js with the offline plotly.js)."""
 
 from __future__ import annotations
 

@@ -180,7 +180,7 @@ def median_prices(db: Session, *, scope_path: str, start: date, end: date) -> li
 
 
 def price_chart(db: Session, *, scope_path: str, today: date) -> dict[str, Any]:
-    """A Plotly figure (plain JSON, drawn by static/market_chart.js): median unit price per
+    """A Plotly figure (plain JSON, drawn by static/pages.js): median unit price per
     product and day over the last CHART_DAYS days."""
     series: dict[str, tuple[list[str], list[float]]] = defaultdict(lambda: ([], []))
     start = today - timedelta(days=CHART_DAYS - 1)
@@ -209,6 +209,7 @@ def price_chart(db: Session, *, scope_path: str, today: date) -> dict[str, Any]:
             "yaxis": {"title": {"text": "单价中位数 median ¥ per piece"}, "rangemode": "tozero"},
             "legend": {"orientation": "h"},
         },
+        "config": {"displaylogo": False, "responsive": True},
     }
 
 

@@ -75,7 +75,7 @@ def test_officer_matches_on_the_board(
     _url, city, need_id = store
     log_in_page(page, server, "officer_m1", "/labour/board")
     # plotly.js is 4.8 MB: parsing it on a loaded machine takes seconds.
-    expect(page.locator("#labour-chart")).to_have_attribute("data-drawn", "true", timeout=30_000)
+    expect(page.locator("#labour-chart")).to_have_attribute("data-drawn", "1", timeout=30_000)
     page.click(f"#need-{need_id} button.show-candidates")
     row = page.locator(f"#candidates tr.candidate[data-resident='{city.residents['wang_father']}']")
     expect(row).to_contain_text("王**")

@@ -190,8 +190,8 @@ def test_employer_and_board_pages(client: TestClient, db: Session, city: City) -
     offer_work(db, city.residents["wang_father"], skills=("packing",))
     need_id = db.scalar(select(LabourNeed.id))
     board = client.get("/labour/board", headers=officer)
-    assert board.status_code == 200 and "labour-chart-data" in board.text
-    assert "plotly" in board.text and 'src="/static/labour.js"' in board.text
+    assert board.status_code == 200 and 'data-plotly-figure="labour-chart"' in board.text
+    assert "plotly" in board.text and 'src="/static/pages.js"' in board.text
     panel = client.get(f"/labour/board/needs/{need_id}", headers=officer)
     assert "王**" in panel.text and "王建国" not in panel.text
     proposed = client.post(

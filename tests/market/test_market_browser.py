@@ -129,7 +129,7 @@ def test_inspector_takes_the_flagged_seller_to_a_warning(
     )
     page.reload()
     # plotly.js is 1.4 MB gzipped: parsing it takes a while on a loaded machine.
-    expect(page.locator("#price-chart")).to_have_attribute("data-drawn", "true", timeout=30_000)
+    expect(page.locator("#price-chart")).to_have_attribute("data-drawn", "1", timeout=30_000)
     assert errors == []
     expect(page.locator("#price-chart .main-svg").first).to_be_visible()
     screenshot(page, "market-board")

@@ -198,7 +198,7 @@ def test_board_puts_flagged_sellers_first_draws_the_chart_without_inline_script(
     assert board.status_code == 200
     assert board.text.index('id="flags"') < board.text.index('id="sellers"')
     assert f'data-seller="{seller}" data-rule="complaints"' in board.text
-    assert 'id="price-chart-data"' in board.text and "/static/market_chart.js" in board.text
+    assert 'data-plotly-figure="price-chart"' in board.text and "/static/pages.js" in board.text
     for script in re.findall(r"<script([^>]*)>", board.text):
         assert "src=" in script or 'type="application/json"' in script, script
     flags = client.get("/api/market/flags", headers=inspector).json()
