@@ -89,3 +89,6 @@ def log_in_page(page: Page, base: str, username: str, then: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
+    # Wait for the landing page's load event: before it, deferred htmx has not yet bound its
+    # triggers, and a change made then is lost (seen in CI on the resumption queue's filter).
+    page.wait_for_url(lambda url: urlsplit(url).path != "/login", wait_until="load")

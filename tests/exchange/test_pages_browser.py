@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -60,6 +61,8 @@ def _sign_in(page: Page, base: str, username: str, target: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
+    # Before the landing page's load event htmx has not bound its triggers (the dataset select).
+    page.wait_for_url(lambda url: urlsplit(url).path != "/login", wait_until="load")
 
 
 def test_liaison_requests_a_dataset(page: Page, server: str, flow: dict[str, str]) -> None:
