@@ -4,7 +4,7 @@ check stored, an anonymous one not, bad input refused, and fever reports cleared
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,8 +23,12 @@ from tests.factories import City, login
 
 # The Wang household lives at 34.750, 113.650; the near clinic is ~1 km away, the far one ~11 km.
 HOME = (34.750, 113.650)
-# Travel dates are China dates, a day ahead of UTC for 8 hours of the day.
-TODAY = local_date(utcnow())
+
+
+def _today() -> date:
+    """Today as a China date (a day ahead of UTC for 8 hours of the day), read per test: a
+    module constant went stale when a run crossed local midnight."""
+    return local_date(utcnow())
 
 
 @pytest.fixture
@@ -123,12 +127,12 @@ def test_travel_through_a_declared_risk_area_counts_as_an_exposure(
         RiskArea(
             region_code="4201",
             name="武汉市",
-            starts_on=TODAY - timedelta(days=30),
+            starts_on=_today() - timedelta(days=30),
             created_by="commander",
         )
     )
     db.commit()
-    trip = {"place": "武汉 Wuhan", "region_code": "420106", "on": str(TODAY - timedelta(3))}
+    trip = {"place": "武汉 Wuhan", "region_code": "420106", "on": str(_today() - timedelta(3))}
     body = {"temperature": 36.7, "symptoms": ["headache"], "travel": [trip]}
     response = client.post("/api/self-checks", json=body, headers=login(client, "resident_wang"))
     assert response.status_code == 201, response.text
@@ -160,29 +164,31 @@ def test_anonymous_self_check_names_the_clinic_nearest_the_caller_and_stores_not
     assert db.scalar(select(func.count()).select_from(AuditEntry)) == audits
 
 
-BAD_BODIES: list[dict[str, object]] = [
-    {"temperature": 29.9},
-    {"temperature": 45.1},
-    {"temperature": "hot"},
-    {"symptoms": ["sneezing"]},
-    {"exposures": ["bat_market"]},
-    {"temperature": 37.0, "diagnosis": "flu"},
-    {"travel": [{"place": "x", "on": str(TODAY + timedelta(days=1))}]},
-    {"travel": [{"place": "x", "on": str(TODAY - timedelta(days=20))}]},
-    {"travel": [{"place": "x", "region_code": "abc", "on": str(TODAY)}]},
-    {"travel": [{"place": "x", "on": str(TODAY)}] * 11},
-]
+def _bad_bodies() -> list[dict[str, object]]:
+    today = _today()
+    return [
+        {"temperature": 29.9},
+        {"temperature": 45.1},
+        {"temperature": "hot"},
+        {"symptoms": ["sneezing"]},
+        {"exposures": ["bat_market"]},
+        {"temperature": 37.0, "diagnosis": "flu"},
+        {"travel": [{"place": "x", "on": str(today + timedelta(days=1))}]},
+        {"travel": [{"place": "x", "on": str(today - timedelta(days=20))}]},
+        {"travel": [{"place": "x", "region_code": "abc", "on": str(today)}]},
+        {"travel": [{"place": "x", "on": str(today)}] * 11},
+    ]
 
 
 def test_bad_self_check_is_refused_and_nothing_stored(
     client: TestClient, db: Session, city: City
 ) -> None:
     headers = login(client, "resident_wang")
-    for body in BAD_BODIES:
+    for body in _bad_bodies():
         response = client.post("/api/self-checks", json=body, headers=headers)
         assert response.status_code == 422, (body, response.text)
         assert client.post("/api/public/self-check", json=body).status_code == 422, body
-    big = {"temperature": 37.0, "travel": [{"place": "x" * 20_000, "on": str(TODAY)}]}
+    big = {"temperature": 37.0, "travel": [{"place": "x" * 20_000, "on": str(_today())}]}
     response = client.post("/api/self-checks", json=big, headers=headers)
     assert response.status_code == 413 and "bytes" in response.json()["detail"]
     half = client.post("/api/public/self-check", json={"location": {"latitude": 34.7}})
