@@ -10,13 +10,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from epicontrol.tracing.engines import ENGINES
-
 # Soft wrap: messages stay on one line, so they can be grepped and copied whole.
 console = Console(stderr=True, soft_wrap=True)
 
 
 def _engine_name(value: str) -> str:
+    # Imported here: the engines pull in pyarrow and sqlglot, which every other command (serve
+    # among them, for its whole life) would otherwise carry.
+    from epicontrol.tracing.engines import ENGINES
+
     if value not in ENGINES:
         raise typer.BadParameter(f"'{value}' is not an engine; choose {', '.join(sorted(ENGINES))}")
     return value
