@@ -8,10 +8,11 @@ metadata so that a new personal table cannot be forgotten.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import Date, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -36,6 +37,10 @@ class Rule:
     why: str
     anonymise: Mapping[str, Any] = field(default_factory=dict)  # column -> value it gets
     children: tuple[tuple[str, str], ...] = ()  # (table, column referencing this one's id)
+    # "module:function" called as f(db, settings, now) after the table's chunks are committed,
+    # on every run (also when nothing expired), for what lives outside the database (files).
+    # A name, not the function: core does not import the domains.
+    after_commit: str | None = None
 
 
 # Windows: DESIGN.md's 28 days for movements; 60 days (four 14-day observation periods) for
@@ -71,7 +76,8 @@ RULES: tuple[Rule, ...] = (
          "a round's lottery can be re-run while its pick-up is recent"),
     Rule("market_reports", "created_at", "retention_market_report_days", "anonymise",
          "reports stay as a seller's evidence; who reported and their photo go",
-         anonymise={"reporter_user_id": None, "photo_file": None, "photo_type": None}),
+         anonymise={"reporter_user_id": None, "photo_file": None, "photo_type": None},
+         after_commit="epicontrol.market.reports:delete_unreferenced_photos"),
     Rule("estate_registrations", "registered_at", "retention_estate_registration_days",
          "delete", "entry registrations matter while an estate is closed"),
     Rule("enterprise_employees", "uploaded_at", "retention_enterprise_employee_days", "delete",
@@ -169,6 +175,8 @@ def purge(
     for rule in RULES:
         table, condition, cutoff = _expired(rule, now, settings)
         rows = _purge_table(db, rule, table, condition, chunk_rows)
+        if rule.after_commit is not None:
+            after_commit(rule.after_commit)(db, settings, now)
         result = _result(rule, settings, cutoff, rows)
         results.append(result)
         if on_table is not None:
@@ -202,6 +210,13 @@ def _purge_table(db: Session, rule: Rule, table: Any, condition: Any, chunk_rows
             db.execute(update(table).where(key.in_(ids)).values(dict(rule.anonymise)))
         db.commit()
         done += len(ids)
+
+
+def after_commit(name: str) -> Callable[[Session, Settings, datetime], None]:
+    """The function a rule's after_commit names."""
+    module, _, function = name.partition(":")
+    found = getattr(importlib.import_module(module), function)
+    return cast(Callable[[Session, Settings, datetime], None], found)
 
 
 def _result(rule: Rule, settings: Settings, cutoff: date | datetime, rows: int) -> TableResult:

@@ -3,6 +3,8 @@ photo; each reporter sees their own, with the outcome of the case about them."""
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +18,7 @@ from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.core.errors import InvalidInput, NotFound
 from epicontrol.core.policy import Role
+from epicontrol.core.settings import Settings
 from epicontrol.divisions.models import Division
 from epicontrol.market import sellers
 from epicontrol.market.models import (
@@ -36,6 +39,13 @@ MAX_AGE_DAYS = 60
 # Magic numbers of the picture types accepted, and the file suffix each is stored with.
 PHOTO_TYPES = {b"\xff\xd8\xff": "jpeg", b"\x89PNG\r\n\x1a\n": "png"}
 MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+# The names _store_photo gives: nothing else in the folder is ever deleted.
+PHOTO_NAME = re.compile(r"[0-9a-f]{32}\.(jpeg|png|webp)")
+# A photo is written before its report's transaction commits: younger unreferenced files may
+# belong to a report being stored right now, so they are left for a later run.
+UNREFERENCED_GRACE = timedelta(hours=1)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +151,50 @@ def _store_photo(photo: Photo, data_dir: Path) -> str:
     name = f"{secrets.token_hex(16)}.{photo.kind}"
     (folder / name).write_bytes(photo.content)
     return name
+
+
+def delete_unreferenced_photos(db: Session, settings: Settings, now: datetime) -> None:
+    """Delete photo files no report references any more (retention's after-commit step for
+    market_reports, core/retention.py).
+
+    Retention anonymises a report by clearing its photo_file in the database; the file goes
+    here, after that commit, and is found by being unreferenced rather than by a list of names
+    handed over from the purge. So a crash between the commit and the deletion loses nothing:
+    the next run finds the same files. Deleting before the commit could lose the photo of a
+    report whose transaction then rolled back. Files of failed submissions go the same way.
+    """
+    folder = photo_dir(settings.data_dir)
+    if not folder.is_dir():
+        return
+    settled = (now - UNREFERENCED_GRACE).timestamp()
+    candidates = [path for path in folder.iterdir() if _is_settled_photo(path, settled)]
+    if not candidates:
+        return
+    # One pass over the column (no index on it): cheaper than an IN lookup per batch of names.
+    kept = set(
+        db.scalars(select(MarketReport.photo_file).where(MarketReport.photo_file.is_not(None)))
+    )
+    deleted = sum(_delete(path) for path in candidates if path.name not in kept)
+    if deleted:
+        log.info("deleted %d market photos no report references", deleted)
+
+
+def _is_settled_photo(path: Path, settled: float) -> bool:
+    try:
+        return bool(PHOTO_NAME.fullmatch(path.name)) and path.stat().st_mtime < settled
+    except FileNotFoundError:  # another process's purge was first
+        return False
+
+
+def _delete(path: Path) -> bool:
+    # A file that cannot be deleted now must not stop the rest of the purge: the next run
+    # finds it again.
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as failed:
+        log.warning("could not delete market photo %s: %s", path.name, failed)
+        return False
+    return True
 
 
 def mine(db: Session, *, principal: Principal, now: datetime) -> list[MyReportOut]:
