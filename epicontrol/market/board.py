@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.divisions.models import Division
-from epicontrol.market import cases, flags, sellers
+from epicontrol.market import cases, flags, labels, sellers
 from epicontrol.market.models import (
     MarketCase,
     MarketReport,
@@ -26,12 +26,6 @@ from epicontrol.market.rules import FlagRules
 from epicontrol.market.schemas import FlagOut
 
 CHART_DAYS = 60
-PRODUCT_LABELS = {
-    Product.N95: "N95",
-    Product.KN95: "KN95",
-    Product.SURGICAL: "医用外科口罩 surgical",
-    Product.DISPOSABLE: "一次性医用口罩 disposable",
-}
 
 
 def yuan(fen: float | int | None) -> str:
@@ -194,7 +188,7 @@ def price_chart(db: Session, *, scope_path: str, today: date) -> dict[str, Any]:
         {
             "type": "scatter",
             "mode": "lines+markers",
-            "name": PRODUCT_LABELS.get(Product(product), product),
+            "name": labels.label("product", product),
             "x": xs,
             "y": ys,
         }

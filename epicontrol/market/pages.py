@@ -34,7 +34,7 @@ from epicontrol.core.i18n import gettext
 from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission
 from epicontrol.core.settings import Settings
-from epicontrol.market import board, cases, reports, sellers
+from epicontrol.market import board, cases, labels, reports, sellers
 from epicontrol.market.models import (
     CaseStatus,
     ComplaintKind,
@@ -259,7 +259,7 @@ def _board_page(
         "error": error,
         "plotly_src": plotly_js_url(),
         "products": list(Product),
-        "labels": board.PRODUCT_LABELS,
+        "label": labels.label,
         "yuan": board.yuan,
         "today": local_today().isoformat(),
         "rules": FlagRules.from_settings(settings),
@@ -279,7 +279,7 @@ def seller_page(
         rules=FlagRules.from_settings(settings),
         today=local_today(),
     )
-    context = {"page": found, "labels": board.PRODUCT_LABELS, "yuan": board.yuan}
+    context = {"page": found, "label": labels.label, "yuan": board.yuan}
     return render(request, "market_seller.html", context)
 
 
@@ -336,7 +336,7 @@ def _case_page(
         "outcomes": list(Outcome),
         "error": error,
         "CLOSED": CaseStatus.CLOSED,
-        "labels": board.PRODUCT_LABELS,
+        "label": labels.label,
         "yuan": board.yuan,
         "today": local_today().isoformat(),
     }

@@ -135,15 +135,18 @@ def test_inspector_takes_the_flagged_seller_to_a_warning(
     screenshot(page, "market-board")
 
     flag.locator("button.open-case").click()
-    expect(page.locator("#case-status")).to_have_text("open")
+    status = page.locator("#case-status")
+    expect(status).to_have_attribute("data-status", "open")
+    expect(status).to_have_text("待处理 open")
     page.click("#assign-form button[type=submit]")
-    expect(page.locator("#case-status")).to_have_text("assigned")
+    expect(status).to_have_attribute("data-status", "assigned")
     page.fill("#inspection-form textarea[name=findings]", "现场抽检耳带不合格")
     page.click("#inspection-form button[type=submit]")
-    expect(page.locator("#case-status")).to_have_text("inspected")
+    expect(status).to_have_attribute("data-status", "inspected")
     page.select_option("#close-form select[name=outcome]", "warning")
     page.click("#close-form button[type=submit]")
-    expect(page.locator("#case-outcome")).to_contain_text("warning")
+    expect(page.locator("#case-outcome")).to_have_attribute("data-outcome", "warning")
+    expect(page.locator("#case-outcome")).to_have_text("警告 warning")
     assert outside == []
 
 
