@@ -234,8 +234,9 @@ def upload(
     try:
         data = attachments.read_limited(file.file, settings.approval_upload_max_bytes)
         applications.attach(
-            db, principal=principal, data_dir=settings.data_dir, application_id=application_id,
-            requirement=requirement, filename=file.filename or "file", data=data,
+            db, principal=principal, data_dir=settings.data_dir, secret=settings.secret_key,
+            application_id=application_id, requirement=requirement,
+            filename=file.filename or "file", data=data,
         )  # fmt: skip
     except InvalidInput as bad:
         db.rollback()
@@ -277,8 +278,9 @@ def my_file(
     """A file I uploaded."""
     application = applications.own(db, principal=principal, application_id=application_id)
     return certificate.file_response(
-        db, settings.data_dir, application, attachment_id, reader=principal
-    )
+        db, settings.data_dir, application, attachment_id, secret=settings.secret_key,
+        reader=principal,
+    )  # fmt: skip
 
 
 @router.get(MINE + "/{application_id}/certificate")

@@ -188,13 +188,15 @@ def attach(
     *,
     principal: Principal,
     data_dir: Path,
+    secret: str,
     application_id: int,
     requirement: str,
     filename: str,
     data: bytes,
 ) -> ApprovalAttachment:
     """Attach a file to a draft or returned application; replaces an earlier one of the same
-    requirement. InvalidInput (type, size) stores nothing."""
+    requirement. Type and size are judged on the clear bytes, then the file is stored encrypted
+    under a key derived from `secret`. InvalidInput (type, size) stores nothing."""
     application = own(db, principal=principal, application_id=application_id)
     if application.status not in EDITABLE:
         raise Conflict("attachments can be changed only before submission or when returned")
@@ -203,7 +205,7 @@ def attach(
     if rule is None:
         raise InvalidInput(f"this item asks for no attachment {requirement!r}")
     content_type = attachments.check(rule, data)
-    digest = attachments.store(data_dir, application.id, data)
+    digest = attachments.store(data_dir, application.id, data, secret=secret)
     for old in db.scalars(
         select(ApprovalAttachment).where(
             ApprovalAttachment.application_id == application.id,

@@ -1,18 +1,22 @@
 """Attachments: the type read from the bytes (never the name or the browser's claim), a size
-limit checked while reading, SHA-256 kept, files under settings.data_dir/approvals/."""
+limit checked while reading (both on the clear bytes), SHA-256 kept, files encrypted at rest
+(sealing.py) under settings.data_dir/approvals/."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
+from epicontrol.approvals import sealing
 from epicontrol.approvals.models import ApprovalAttachment
 from epicontrol.approvals.schemas import AttachmentRule
 from epicontrol.core.errors import InvalidInput
 
+log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 # Magic numbers of the accepted types (schemas.ACCEPTED_TYPES).
 _SIGNATURES = (
@@ -66,22 +70,37 @@ def clean_filename(name: str) -> str:
     return base[:200]
 
 
+def root(data_dir: Path) -> Path:
+    """The folder of every application's files."""
+    return data_dir / "approvals"
+
+
 def folder(data_dir: Path, application_id: int) -> Path:
-    return data_dir / "approvals" / str(application_id)
+    return root(data_dir) / str(application_id)
 
 
-def store(data_dir: Path, application_id: int, data: bytes) -> str:
-    """Write the bytes (named by their SHA-256: the same file twice is stored once)."""
+def store(data_dir: Path, application_id: int, data: bytes, *, secret: str) -> str:
+    """Encrypt and write the bytes (checked in clear before this), named by the SHA-256 of the
+    clear bytes: the same file twice is stored once. Rewritten even if present, so that a copy
+    left in clear by an earlier version is replaced by a sealed one."""
     digest = hashlib.sha256(data).hexdigest()
-    target = folder(data_dir, application_id) / digest
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(target)  # never a half-written file under the final name
+    place = sealing.Placement(application_id, digest)
+    sealed = sealing.cipher_for(secret).seal(data, place)
+    sealing.write_atomically(folder(data_dir, application_id) / digest, sealed)
     return digest
 
 
-def load(data_dir: Path, attachment: ApprovalAttachment) -> bytes:
-    """The stored bytes of an attachment."""
-    return (folder(data_dir, attachment.application_id) / attachment.sha256).read_bytes()
+def load(data_dir: Path, attachment: ApprovalAttachment, *, secret: str) -> bytes:
+    """The clear bytes of an attachment (sealed, or clear from before encryption);
+    StoredFileUnreadable, logged by ids only, if the stored file cannot be trusted."""
+    place = sealing.Placement(attachment.application_id, attachment.sha256)
+    path = folder(data_dir, attachment.application_id) / attachment.sha256
+    try:
+        return sealing.read_stored(path, sealing.cipher_for(secret), place)
+    except sealing.StoredFileUnreadable as refused:
+        # Ids only: the file name and the content are personal.
+        log.error(
+            "approval attachment %d of application %d not served: %s",
+            attachment.id, attachment.application_id, refused.message,
+        )  # fmt: skip
+        raise

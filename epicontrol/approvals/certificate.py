@@ -61,20 +61,23 @@ def file_response(
     application: ApprovalApplication,
     attachment_id: int,
     *,
+    secret: str,
     reader: Principal,
 ) -> Response:
     """An attachment of `application` (the caller checked the application is theirs to see),
-    as a download with its sniffed type: never rendered inline by the browser."""
+    decrypted, as a download with its sniffed type: never rendered inline by the browser. A
+    stored file that fails its integrity check is StoredFileUnreadable (500), never served."""
     attachment = db.get(ApprovalAttachment, attachment_id)
     if attachment is None or attachment.application_id != application.id:
         raise NotFound(f"no attachment {attachment_id} of this application")
+    content = load(data_dir, attachment, secret=secret)
     audit.record(
         db, actor=reader, action="download", entity="approval_attachment",
         entity_id=attachment.id, detail={"application": application.id},
     )  # fmt: skip
     safe_name = attachment.filename.encode("ascii", "replace").decode().replace("?", "_")
     return Response(
-        load(data_dir, attachment),
+        content,
         media_type=attachment.content_type,
         headers={
             "Content-Disposition": f'attachment; filename="{safe_name}"',

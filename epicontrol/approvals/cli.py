@@ -1,4 +1,5 @@
-"""`epicontrol approvals import-catalogue FILE`: load approval items from JSON (all or nothing)."""
+"""`epicontrol approvals import-catalogue FILE`: load approval items from JSON (all or nothing).
+`epicontrol approvals encrypt-attachments`: encrypt the attachments stored in clear before."""
 
 from __future__ import annotations
 
@@ -37,3 +38,34 @@ def import_catalogue_command(
         f"{len(items)} items: {result.created} new, {result.new_versions} new versions, "
         f"{result.unchanged} unchanged"
     )
+
+
+@approvals_app.command("encrypt-attachments")
+def encrypt_attachments_command() -> None:
+    """Encrypt in place the attachments stored in clear; a second run changes nothing."""
+    from rich.progress import Progress
+
+    from epicontrol.approvals import sealing
+    from epicontrol.approvals.attachments import root
+    from epicontrol.core.settings import DEMO_SECRET_KEY
+
+    settings = get_settings()
+    if settings.secret_key == DEMO_SECRET_KEY and not settings.allow_demo_secret:
+        # Files sealed under the demo key could not be read by the deployment's real secret.
+        console.print("[red]error:[/red] set EPICONTROL_SECRET_KEY: the demo secret is not allowed")
+        raise typer.Exit(code=2)
+    files = list(sealing.stored_files(root(settings.data_dir)))
+    with Progress(console=console) as progress:
+        task = progress.add_task("encrypting attachments", total=len(files))
+        report = sealing.seal_clear_files(
+            files, sealing.cipher_for(settings.secret_key), lambda: progress.advance(task)
+        )
+    for path in report.damaged:
+        # Unwrapped, so that the path can be copied whole from the terminal.
+        console.print(f"[yellow]damaged, left as it is:[/yellow] {path}", soft_wrap=True)
+    console.print(
+        f"{len(files)} file{'' if len(files) == 1 else 's'}: {report.encrypted} encrypted, "
+        f"{report.already_sealed} already encrypted, {len(report.damaged)} damaged"
+    )
+    if report.damaged:
+        raise typer.Exit(code=1)

@@ -55,7 +55,7 @@ def seed_demo(db: Session, *, secret: str, seed: int = 2020, data_dir: Path | No
         if stage == "draft":
             continue
         applications.attach(
-            db, principal=applicant, data_dir=files, application_id=made.id,
+            db, principal=applicant, data_dir=files, secret=secret, application_id=made.id,
             requirement="id_copy", filename="id.pdf", data=b"%PDF-1.4 demo\n",
         )  # fmt: skip
         # Submitted nine days ago: the in-review one is overdue in the queue.

@@ -197,8 +197,9 @@ def review_file(
         db, principal=principal, application_id=application_id, purpose=purpose
     )
     return certificate.file_response(
-        db, settings.data_dir, application, attachment_id, reader=principal
-    )
+        db, settings.data_dir, application, attachment_id, secret=settings.secret_key,
+        reader=principal,
+    )  # fmt: skip
 
 
 @router.get(BASE + "/{application_id}/certificate")

@@ -88,6 +88,12 @@ def _derive(secret: str, purpose: bytes) -> bytes:
     )
 
 
+def derive_key(secret: str, purpose: bytes) -> bytes:
+    """A 32-byte key of the deployment for one `purpose` (HKDF-SHA256): never the secret itself,
+    and unrelated to the key of any other purpose."""
+    return _derive(secret, purpose)
+
+
 class PersonalDataVault:
     """Keyed hashing and authenticated encryption of personal fields, keyed by the deployment."""
 

@@ -79,7 +79,7 @@ def submitted(
     for rule in catalogue.latest(db, code=code).definition.attachments:
         pdf = "application/pdf" in rule.types
         applications.attach(
-            db, principal=applicant, data_dir=data_dir, application_id=made.id,
+            db, principal=applicant, data_dir=data_dir, secret=TEST_SECRET, application_id=made.id,
             requirement=rule.name, filename="doc.pdf" if pdf else "doc.png",
             data=PDF if pdf else PNG,
         )  # fmt: skip

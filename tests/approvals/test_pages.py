@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from epicontrol.approvals import attachments
+from epicontrol.approvals import attachments, sealing
 from epicontrol.approvals.models import ApprovalApplication, ApprovalAttachment
 from epicontrol.core.errors import InvalidInput
 from epicontrol.core.settings import Settings
@@ -109,7 +109,7 @@ def test_uploads_are_judged_by_content_and_size_and_kept_by_sha256(
     assert stored is not None
     assert (stored.content_type, stored.filename, stored.size) == ("image/png", "me.png", len(PNG))
     path = settings.data_dir / "approvals" / str(application_id) / stored.sha256
-    assert path.read_bytes() == PNG
+    assert path.read_bytes().startswith(sealing.HEADER)  # encrypted at rest
     submit = client.post(
         f"/public/me/approvals/{application_id}/submit", data={"row_version": "3"}, headers=headers
     )

@@ -31,7 +31,7 @@ from tests.approvals.support import (
     principal,
     submitted,
 )
-from tests.factories import City
+from tests.factories import TEST_SECRET, City
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_returned_application_is_corrected_and_resubmitted_from_the_first_step(
 
     wang = principal(db, "resident_wang")
     applications.attach(
-        db, principal=wang, data_dir=tmp_path, application_id=application.id,
+        db, principal=wang, data_dir=tmp_path, secret=TEST_SECRET, application_id=application.id,
         requirement="id_copy", filename="clear.png", data=b"\x89PNG\r\n\x1a\n" + b"1" * 40,
     )  # fmt: skip
     applications.submit(
