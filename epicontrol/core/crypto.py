@@ -82,16 +82,12 @@ def normalise_phone(raw: str) -> str:
     return digits
 
 
-def _derive(secret: str, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
-        secret.encode()
-    )
-
-
 def derive_key(secret: str, purpose: bytes) -> bytes:
     """A 32-byte key of the deployment for one `purpose` (HKDF-SHA256): never the secret itself,
     and unrelated to the key of any other purpose."""
-    return _derive(secret, purpose)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        secret.encode()
+    )
 
 
 class PersonalDataVault:
@@ -100,8 +96,9 @@ class PersonalDataVault:
     def __init__(self, secret: str) -> None:
         # Keyed once; copying a keyed HMAC is ~40% cheaper than keying it for every value,
         # which counts when a register import hashes millions of IDs.
-        self._keyed_hmac = hmac.new(_derive(secret, b"epicontrol/lookup-hash/v1"), None, "sha256")
-        self._aead = AESGCM(_derive(secret, b"epicontrol/field-encryption/v1"))
+        lookup_key = derive_key(secret, b"epicontrol/lookup-hash/v1")
+        self._keyed_hmac = hmac.new(lookup_key, None, "sha256")
+        self._aead = AESGCM(derive_key(secret, b"epicontrol/field-encryption/v1"))
 
     def lookup_hash(self, kind: str, value: str) -> str:
         """Hex HMAC of a normalised value; `kind` keeps an ID and a phone from sharing hashes."""
