@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 from bench import ingest_baseline  # noqa: E402
 from bench.ingest_data import (  # noqa: E402
     BENCH_SECRET,
+    MOVEMENT_INDEX_VARIANTS,
     Store,
     drop_pg_database,
     new_pg_database,
@@ -128,7 +129,7 @@ def bench_backend(backend: str, args: argparse.Namespace, work: Path) -> dict[st
             residents=args.residents,
             gates=args.gates,
             history=args.history,
-            place_resident_index=args.place_resident_index,
+            movement_index=args.movement_index,
         )
         print(f"{backend}: store prepared in {time.monotonic() - started:.0f} s", flush=True)
         profiled: dict[str, Any] = {}
@@ -229,7 +230,7 @@ def _threads_cpu(profile: Path, scans: int) -> dict[str, float]:
 
 def report(backend: str, figures: dict[str, Any], args: argparse.Namespace) -> None:
     """Print one backend's figures."""
-    index = ", + (place, resident, time) index" if args.place_resident_index else ""
+    index = f", movement index {args.movement_index}"
     print(
         f"\n== {backend}: {args.workers} uvicorn worker(s), {args.residents} passes, "
         f"{args.gates} gates, {args.history} earlier scans{index}"
@@ -294,9 +295,11 @@ def main() -> None:
     parser.add_argument("--gates", type=int, default=64, help="places, one device each")
     parser.add_argument("--history", type=int, default=500_000, help="earlier scans stored")
     parser.add_argument(
-        "--place-resident-index",
-        action="store_true",
-        help="add an index on movements (place_id, resident_id, occurred_at) first",
+        "--movement-index",
+        choices=sorted(MOVEMENT_INDEX_VARIANTS),
+        default="as-migrated",
+        help="the per-resident index of movements: as migrated (resident, time, place), or "
+        "0005's (resident, place, time) that migration 0027 replaced",
     )
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--batches", type=int, default=30)

@@ -104,9 +104,10 @@ def existing_directions(sql: Statements, uuids: Sequence[str]) -> dict[str, str]
     return found
 
 
-# PostgreSQL: with the index on (resident_id, place_id, occurred_at) a `LIMIT 1` probe per pair
-# reads one row (0.3 ms for 30 pairs). SQLite runs in-process: a prepared probe per pair costs
-# ~10-30 µs (its planner walks the resident's records at the place newest first).
+# Both walk the person's entries of the (resident_id, occurred_at, place_id) index newest first
+# until one is at the place (the place is tested in the index; only the row found is read): a few
+# entries for someone who comes and goes through the same gates. PostgreSQL answers a group's
+# pairs in one statement; SQLite runs in-process, where a prepared probe per pair costs ~10-30 µs.
 _NEWEST_DIRECTIONS_POSTGRESQL = (
     "SELECT v.place_id, v.resident_id, (SELECT m.direction FROM movements m "
     "WHERE m.place_id = v.place_id AND m.resident_id = v.resident_id "

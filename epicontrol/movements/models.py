@@ -48,8 +48,10 @@ class Movement(Base):
     __table_args__ = (
         Index("ix_movements_place_time", "place_id", "occurred_at"),
         # Resident first serves "where was this person" (a resident has a few records a day);
-        # place second serves "this person's newest record at this gate" for the scan direction.
-        Index("ix_movements_resident_place_time", "resident_id", "place_id", "occurred_at"),
+        # time second, "this person's record just before this one" (arrivals' previous place);
+        # place last lets "this person's newest record at this gate" (the scan direction) walk
+        # back through the person's records without reading the table (migration 0027).
+        Index("ix_movements_resident_time_place", "resident_id", "occurred_at", "place_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
