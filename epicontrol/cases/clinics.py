@@ -2,7 +2,7 @@
 
 A registration is linked to a resident when the keyed hash of its ID number matches one;
 otherwise it waits with `resident_id` NULL for record linkage (cases/linkage), which calls
-`unlinked_registrations` and `link_registration`. A positive result moves the patient into the
+cases/clinic_linkage. A positive result moves the patient into the
 case list (a new case, or their suspected case confirmed); a negative one closes the
 registration and discards their open suspected case. Every read of the records is audited.
 """
@@ -35,7 +35,6 @@ from epicontrol.core.crypto import (
     normalise_phone,
     parse_resident_id,
 )
-from epicontrol.core.db import utcnow
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from epicontrol.core.local_time import local_date
 from epicontrol.divisions.models import Division
@@ -193,7 +192,7 @@ def _queue_for_linkage(
     phone: str | None,
 ) -> None:
     """Send an unmatched patient to record linkage, whose decision comes back through
-    link_registration()."""
+    clinic_linkage.link_registration()."""
     # Imported here: the linkage package imports this module to write decisions back.
     from epicontrol.cases.linkage import intake
 
@@ -348,7 +347,7 @@ def record_result(
 ) -> Outcome:
     """Record the test result: positive opens (or confirms) the patient's case, negative closes
     the registration and discards their open suspected case. An unlinked patient's case waits
-    for the link (link_registration)."""
+    for the link (clinic_linkage.link_registration)."""
     registration = _visible(db, principal, registration_id, "clinic:register")
     if registration.result is not None:
         raise Conflict(f"registration {registration.id} already has its result")
@@ -379,63 +378,3 @@ def record_result(
     if registration.resident_id is None:
         return Outcome(registration)  # integration point (linkage): the case follows the link
     return Outcome(registration, clinic_cases.apply_result(db, principal, registration, now))
-
-
-def unlinked_registrations(
-    db: Session, *, division_path: str | None = None, after_id: int = 0, limit: int = 1000
-) -> list[ClinicRegistration]:
-    """Registrations not linked to a resident, oldest first (for record linkage); `after_id`
-    pages through them, `division_path` keeps those of clinics in one subtree."""
-    query = (
-        select(ClinicRegistration)
-        .where(ClinicRegistration.resident_id.is_(None), ClinicRegistration.id > after_id)
-        .order_by(ClinicRegistration.id)
-        .limit(limit)
-    )
-    if division_path is not None:
-        query = query.join(Division, Division.id == ClinicRegistration.division_id).where(
-            Division.path.startswith(division_path, autoescape=True)
-        )
-    return list(db.scalars(query))
-
-
-def link_registration(
-    db: Session,
-    *,
-    registration_id: int,
-    resident_id: int,
-    actor: Principal | str,
-    now: datetime | None = None,
-) -> Outcome:
-    """Link a registration to a resident (record linkage decided they are the same person).
-    A result already recorded takes effect now: a positive one opens or confirms the case,
-    and the caller hands Outcome.change to tracing (tracing.background.after_case_change)."""
-    moment = now or utcnow()
-    registration = db.get(ClinicRegistration, registration_id)
-    if registration is None:
-        raise NotFound(f"registration {registration_id} does not exist")
-    if db.get(Resident, resident_id) is None:
-        raise NotFound(f"resident {resident_id} does not exist")
-    if registration.resident_id == resident_id:
-        return Outcome(registration)
-    if registration.resident_id is not None:
-        raise Conflict(
-            f"registration {registration_id} is already linked to resident "
-            f"{registration.resident_id}"
-        )
-    registration.resident_id = resident_id
-    registration.linked_by = (actor if isinstance(actor, str) else actor.username)[:80]
-    registration.linked_at = moment
-    audit.record(
-        db,
-        actor=actor,
-        action="link",
-        entity=ENTITY,
-        entity_id=registration.id,
-        purpose="record linkage",
-        detail={"resident_id": resident_id},
-    )
-    db.flush()
-    if registration.result is None:
-        return Outcome(registration)
-    return Outcome(registration, clinic_cases.apply_result(db, actor, registration, moment))

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from epicontrol.cases import clinics
+from epicontrol.cases import clinic_linkage
 from epicontrol.cases.models import Case, ClinicRegistration
 from epicontrol.core.crypto import PersonalDataVault
 from epicontrol.core.db import utcnow
@@ -131,9 +131,9 @@ def test_an_unmatched_registration_waits_for_record_linkage(
     none_given = _register(client, db, sex="F")
     assert [r["resident_id"] for r in (stranger, mistyped, none_given)] == [None, None, None]
     assert mistyped["is_id_number_valid"] is False
-    waiting = clinics.unlinked_registrations(db)
+    waiting = clinic_linkage.unlinked_registrations(db)
     assert [r.id for r in waiting] == [stranger["id"], mistyped["id"], none_given["id"]]
-    outcome = clinics.link_registration(
+    outcome = clinic_linkage.link_registration(
         db,
         registration_id=int(mistyped["id"]),
         resident_id=city.residents["neighbour"],
@@ -141,15 +141,16 @@ def test_an_unmatched_registration_waits_for_record_linkage(
     )
     assert outcome.change is None and outcome.registration.linked_by == "linkage"
     with pytest.raises(Conflict, match="already linked"):
-        clinics.link_registration(
+        clinic_linkage.link_registration(
             db,
             registration_id=int(mistyped["id"]),
             resident_id=city.residents["wang_father"],
             actor="x",
         )
     db.commit()
-    assert [r.id for r in clinics.unlinked_registrations(db)] == [stranger["id"], none_given["id"]]
-    assert clinics.unlinked_registrations(db, after_id=int(stranger["id"])) == [
+    waiting = clinic_linkage.unlinked_registrations(db)
+    assert [r.id for r in waiting] == [stranger["id"], none_given["id"]]
+    assert clinic_linkage.unlinked_registrations(db, after_id=int(stranger["id"])) == [
         db.get(ClinicRegistration, none_given["id"])
     ]
 
@@ -214,7 +215,7 @@ def test_a_positive_result_of_an_unlinked_patient_becomes_a_case_once_linked(
     registered = _register(client, db, sex="M", symptoms=["fever"])
     assert _result(client, db, registered, "positive")["case_id"] is None
     assert db.scalar(select(func.count()).select_from(Case)) == 0
-    outcome = clinics.link_registration(
+    outcome = clinic_linkage.link_registration(
         db,
         registration_id=int(registered["id"]),
         resident_id=city.residents["neighbour"],

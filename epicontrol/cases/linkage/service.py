@@ -264,7 +264,7 @@ def _tell_source(db: Session, record: LinkageRecord, *, actor: Principal) -> Non
         and record.resident_id is not None
     ):
         # Imported here: cases.clinics imports this package to queue unmatched patients.
-        from epicontrol.cases.clinics import link_registration
+        from epicontrol.cases.clinic_linkage import link_registration
         from epicontrol.tracing import background
 
         outcome = link_registration(
