@@ -48,14 +48,6 @@ LABELS = {
     "estates": "有病例的小区 estates with cases",
     "no_map": "下级区划无坐标 No coordinates for the subdivisions",
 }
-CONFIG = {"displaylogo": False, "responsive": True}
-
-
-def figure_html(figure: go.Figure, *, div_id: str) -> str:
-    """A <div> with the figure, for a page that loads plotly.js from plotly_static's route."""
-    from epicontrol.web.figures import figure_html as csp_figure_html  # no inline script
-
-    return csp_figure_html(figure, div_id=div_id, config=CONFIG)
 
 
 def _layout(figure: go.Figure, *, height: int = 320, **extra: Any) -> go.Figure:

@@ -84,6 +84,7 @@ def _figures(db: Session, data: DashboardData) -> dict[str, Any]:
     """The page's charts as <div>s and the URL of plotly.js (served from the package)."""
     from epicontrol.analytics import figures
     from epicontrol.analytics.economy import resumption_figure
+    from epicontrol.web.figures import figure_html
     from epicontrol.web.plotly_static import plotly_js_url
 
     division = divisions.get(db, division_id=data.division_id)
@@ -100,7 +101,7 @@ def _figures(db: Session, data: DashboardData) -> dict[str, Any]:
         charts["resumption"] = resumption
     return {
         "charts": {
-            name: figures.figure_html(figure, div_id=f"chart-{name.replace('_', '-')}")
+            name: figure_html(figure, div_id=f"chart-{name.replace('_', '-')}")
             for name, figure in charts.items()
         },
         "plotly_src": plotly_js_url(),

@@ -315,7 +315,7 @@ def exchange_stats_page(
     days: Annotated[int, Query(ge=1, le=92)] = 30,
 ) -> Response:
     """The statistics page: charts by agency and dataset over time, and the table."""
-    from epicontrol.analytics.figures import figure_html
+    from epicontrol.web.figures import figure_html
     from epicontrol.web.plotly_static import plotly_js_url
 
     lines = stats.summary(db, days=days)

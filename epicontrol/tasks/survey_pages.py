@@ -28,7 +28,6 @@ from epicontrol.tasks.survey_models import QuestionKind
 from epicontrol.tasks.survey_results import (
     CHOICE_CHART_KINDS,
     choice_figure,
-    figure_html,
     results,
 )
 from epicontrol.tasks.survey_schemas import AnswerValue, ResponseIn, SurveyOut, SurveyResults
@@ -175,6 +174,9 @@ def _charts(found: SurveyResults) -> dict[int, str]:
         if question.kind not in CHOICE_CHART_KINDS or not found.children:
             continue
         try:
+            # Imported here: it loads plotly, which only this page needs (choice_figure too).
+            from epicontrol.web.figures import figure_html
+
             figure = choice_figure(found, question)
             charts[question.id] = figure_html(figure, div_id=f"chart-q{question.id}")
         except Exception:  # a picture that fails must not take the results down with it

@@ -151,13 +151,6 @@ def choice_figure(results_: SurveyResults, question: QuestionOut) -> go.Figure:
     return figure
 
 
-def figure_html(figure: go.Figure, div_id: str) -> str:
-    """A <div> with the figure, for a page that loads plotly.js from plotly_static's route."""
-    from epicontrol.web.figures import figure_html as csp_figure_html  # no inline script
-
-    return csp_figure_html(figure, div_id=div_id, config={"displaylogo": False, "responsive": True})
-
-
 def _tallies(db: Session, survey_id: int, kind: str, path: str) -> dict[int, _Tally]:
     """Counts by the division each response is counted in, within `path`'s subtree."""
     tallies: dict[int, _Tally] = defaultdict(_Tally)

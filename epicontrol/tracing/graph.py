@@ -388,10 +388,3 @@ def _fair_shares(sizes: list[int], budget: int) -> list[int]:
             shares[i] += 1
             left -= 1
     return shares
-
-
-def figure_html(figure: go.Figure, *, div_id: str | None = None) -> str:
-    """A <div> with the figure, for a page that loads plotly.js from plotly_static's route."""
-    from epicontrol.web.figures import figure_html as csp_figure_html  # no inline script
-
-    return csp_figure_html(figure, div_id=div_id, config={"displaylogo": False, "responsive": True})

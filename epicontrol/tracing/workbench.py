@@ -135,7 +135,8 @@ def _figure(db: Session, case: Case, found: list[ContactOut]) -> str | None:
     try:
         from epicontrol.tracing.chains import CASES
         from epicontrol.tracing.clusters import find_clusters
-        from epicontrol.tracing.graph import case_figure, figure_html
+        from epicontrol.tracing.graph import case_figure
+        from epicontrol.web.figures import figure_html
 
         table = service.stored_contacts(db, case_id=case.id)
         residents = [case.resident_id, *table.column("contact_resident_id").to_pylist()]

@@ -18,6 +18,9 @@ from plotly.io.json import to_json_plotly
 # The figure drawer and the page behaviours; inlined in pages written to a file (the briefing's
 # offline copy), which can't load /static.
 PAGES_JS = Path(__file__).parent / "static" / "pages.js"
+# The app's pages: no plotly logo in the mode bar, and the figure follows its box when the page
+# is resized. A caller that draws for print or a small map passes its own config.
+DEFAULT_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
 
 
 def _size(layout: dict[str, Any], name: str, default: str) -> str:
@@ -29,12 +32,17 @@ def _size(layout: dict[str, Any], name: str, default: str) -> str:
 def figure_html(
     figure: Any, *, div_id: str | None = None, config: dict[str, Any] | None = None
 ) -> str:
-    """The figure's <div> and its data, sized as plotly's to_html sizes it."""
+    """The figure's <div> and its data, sized as plotly's to_html sizes it; `config` is plotly's
+    (DEFAULT_CONFIG when left out)."""
     div_id = div_id or str(uuid.uuid4())
     data = figure.to_dict()
     layout = data.get("layout", {})
     payload = to_json_plotly(
-        {"data": data.get("data", []), "layout": layout, "config": config or {}}
+        {
+            "data": data.get("data", []),
+            "layout": layout,
+            "config": DEFAULT_CONFIG if config is None else config,
+        }
     )
     # In a <script> element only "</" (and "<!--") can end it early; JSON allows \u003c.
     payload = payload.replace("<", "\\u003c")

@@ -14,8 +14,9 @@ import pytest
 
 from epicontrol.tracing.chains import link_infectors
 from epicontrol.tracing.clusters import Cluster, find_clusters
-from epicontrol.tracing.graph import case_figure, cluster_figure, figure_html
+from epicontrol.tracing.graph import case_figure, cluster_figure
 from epicontrol.tracing.schema import CONTACTS
+from epicontrol.web.figures import figure_html
 
 DAY0 = date(2026, 2, 1)
 EPOCH_DAY = (DAY0 - date(1970, 1, 1)).days
