@@ -3,6 +3,11 @@ then the name and phone (each reveal audited); the resident sees their own appli
 
 Why wait for the confirmation: a resident proposed by an officer has not yet agreed to work for
 this employer, and a phone number handed to a company cannot be taken back.
+
+A hire holding a seat (accepted or confirmed) is shown with whether their risk status is green
+now, read from health_code when the list is read. The employer learns "not green" only, never
+yellow or red: that the hire must not come to work is all the employer needs, and the colour
+says more about the person's health. Each such flag shown is audited like a reveal.
 """
 
 from __future__ import annotations
@@ -15,10 +20,17 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault
 from epicontrol.core.errors import InvalidInput
 from epicontrol.core.i18n import gettext as _
+from epicontrol.health_code import service as health_code
 from epicontrol.labour import skills
-from epicontrol.labour.models import ApplicationStatus, LabourApplication, LabourNeed, LabourProfile
+from epicontrol.labour.models import (
+    SEAT_HOLDING,
+    ApplicationStatus,
+    LabourApplication,
+    LabourNeed,
+    LabourProfile,
+)
 from epicontrol.labour.schemas import ApplicationOut
-from epicontrol.labour.service import need_for
+from epicontrol.labour.service import GREEN, need_for
 from epicontrol.people.models import Resident
 
 # What an employer is shown: officers' proposals and what followed them.
@@ -29,6 +41,7 @@ EMPLOYER_SEES = (
     ApplicationStatus.DECLINED.value,
     ApplicationStatus.DROPPED.value,
     ApplicationStatus.WITHDRAWN.value,
+    ApplicationStatus.RELEASED.value,
 )
 
 
@@ -45,6 +58,7 @@ def for_employer(
         .where(LabourApplication.need_id == need.id, LabourApplication.status.in_(EMPLOYER_SEES))
         .order_by(LabourApplication.score.desc(), LabourApplication.id)
     ).all()
+    greens = _seat_holders_green(db, [application for application, _r, _s in rows])
     shown: list[ApplicationOut] = []
     for application, resident, offered in rows:
         name, phone = resident.name_masked, None
@@ -54,7 +68,11 @@ def for_employer(
             audit.record(db, actor=principal, action="read", entity="resident",
                          entity_id=resident.id, purpose="labour: employer contacts a hire",
                          detail={"need": need.id, "fields": ["name", "phone"]})  # fmt: skip
-        shown.append(_out(application, need, name, phone, offered))
+        if greens.get(application.id) is False:
+            audit.record(db, actor=principal, action="read", entity="resident",
+                         entity_id=resident.id, purpose="labour: employer told a hire is not green",
+                         detail={"need": need.id, "fields": ["risk_status"]})  # fmt: skip
+        shown.append(_out(application, need, name, phone, offered, greens.get(application.id)))
     audit.record(db, actor=principal, action="read", entity="labour_need", entity_id=need.id,
                  purpose="labour: employer's candidates",
                  detail={"residents": [a.resident_id for a, _r, _s in rows]})  # fmt: skip
@@ -71,7 +89,18 @@ def for_resident(db: Session, *, principal: Principal) -> list[ApplicationOut]:
         .where(LabourApplication.resident_id == principal.resident_id)
         .order_by(LabourApplication.id.desc())
     ).all()
-    return [_out(application, need, "", None, None) for application, need in rows]
+    greens = _seat_holders_green(db, [application for application, _need in rows])
+    return [
+        _out(application, need, "", None, None, greens.get(application.id))
+        for application, need in rows
+    ]
+
+
+def _seat_holders_green(db: Session, applications: list[LabourApplication]) -> dict[int, bool]:
+    """For each application holding a seat: whether its resident is green now (one query)."""
+    holding = [a for a in applications if a.status in SEAT_HOLDING]
+    colours = health_code.colours(db, [a.resident_id for a in holding])
+    return {a.id: colours[a.resident_id] == GREEN for a in holding}
 
 
 def _out(
@@ -80,6 +109,7 @@ def _out(
     name: str,
     phone: str | None,
     offered: str | None,
+    is_green: bool | None,
 ) -> ApplicationOut:
     return ApplicationOut(
         id=application.id,
@@ -92,4 +122,5 @@ def _out(
         skills=skills.split(offered or ""),
         score=application.score,
         distance_km=application.distance_km,
+        is_green=is_green,
     )

@@ -11,7 +11,10 @@ A candidate must be green now and live within their own travel limit; the colour
 every later step, and a resident no longer green drops out (a held seat is given back).
 Acceptance holds a seat with one conditional UPDATE (`filled < positions`) after moving the
 application itself from `proposed` with another, so concurrent acceptances never overfill a need
-and the same application is never counted twice.
+and the same application is never counted twice. Every way a seat is given back (withdrawal, a
+drop, the employer's release of a hire no longer green) first moves the application out of its
+seat-holding status with one conditional UPDATE, so a seat is given back once however many of
+them race.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from epicontrol.divisions.models import Division
 from epicontrol.health_code import service as health_code
 from epicontrol.labour import skills
 from epicontrol.labour.models import (
+    SEAT_HOLDING,
     ApplicationStatus,
     LabourApplication,
     LabourNeed,
@@ -37,12 +41,13 @@ from epicontrol.labour.models import (
     NeedStatus,
 )
 from epicontrol.labour.schemas import CandidateOut
-from epicontrol.labour.service import GREEN, need_distance, need_for, store_application
+from epicontrol.labour.service import GREEN, is_green, need_distance, need_for, store_application
 from epicontrol.people.models import Resident
 from epicontrol.reports.selfcheck_places import home_origin
 
 SKILL_WEIGHT, DISTANCE_WEIGHT, AVAILABILITY_WEIGHT = 0.5, 0.3, 0.2
 UNKNOWN_NEARNESS = 0.5  # neither rewarded nor punished when a position is missing
+RELEASE_PURPOSE = "labour: seat of a hire no longer green given back"
 
 
 class NoLongerGreen(Conflict):
@@ -163,12 +168,12 @@ def _application(db: Session, application_id: int) -> LabourApplication:
 
 
 def _drop(db: Session, application: LabourApplication) -> None:
-    """Drop an application whose resident is no longer green, giving back a held seat."""
-    if application.status == ApplicationStatus.ACCEPTED:
+    """Drop an application whose resident is no longer green, giving back a held seat. The
+    move is conditional: when the employer released it meanwhile, the seat was given back then."""
+    before = ApplicationStatus(application.status)
+    if _move(db, application.id, before, ApplicationStatus.DROPPED) and before in SEAT_HOLDING:
         _release_seat(db, application.need_id)
-    application.status = ApplicationStatus.DROPPED.value
-    application.updated_at = utcnow()
-    db.flush()
+    db.expire(application)
 
 
 def _release_seat(db: Session, need_id: int) -> None:
@@ -265,11 +270,36 @@ def withdraw(db: Session, *, principal: Principal, application_id: int) -> Labou
         ApplicationStatus.DECLINED,
         ApplicationStatus.WITHDRAWN,
         ApplicationStatus.DROPPED,
+        ApplicationStatus.RELEASED,
     ):
         raise Conflict(f"this application is already {before}")
     if not _move(db, application.id, before, ApplicationStatus.WITHDRAWN):
         raise Conflict("this application changed meanwhile")
     if before in (ApplicationStatus.ACCEPTED, ApplicationStatus.CONFIRMED):
         _release_seat(db, application.need_id)
+    db.refresh(application)
+    return application
+
+
+def release(db: Session, *, principal: Principal, application_id: int) -> LabourApplication:
+    """The employer gives back the seat of a hire (accepted or confirmed) whose risk status is
+    no longer green, so that another resident can take it. Refused for a green hire: this is not
+    a way to dismiss workers. Audited."""
+    application = _application(db, application_id)
+    need_for(db, principal=principal, need_id=application.need_id, action="labour:post")
+    before = ApplicationStatus(application.status)
+    if before not in SEAT_HOLDING:
+        raise Conflict(_("Only a hire who holds a seat can be released."))
+    if is_green(db, application.resident_id):
+        raise Conflict(
+            _("This hire's risk status is green: only a hire who is no longer green is released.")
+        )
+    if not _move(db, application.id, before, ApplicationStatus.RELEASED):
+        raise Conflict("this application changed meanwhile")
+    _release_seat(db, application.need_id)
+    audit.record(db, actor=principal, action="release", entity="labour_application",
+                 entity_id=application.id, purpose=RELEASE_PURPOSE,
+                 detail={"need": application.need_id, "resident": application.resident_id,
+                         "was": before.value})  # fmt: skip
     db.refresh(application)
     return application

@@ -35,7 +35,9 @@ class NeedStatus(StrEnum):
 
 class ApplicationStatus(StrEnum):
     """Where one resident stands for one need: applied or proposed, then the employer decides,
-    then the resident confirms. `dropped`: their risk status stopped being green."""
+    then the resident confirms. `dropped`: their risk status stopped being green at a step;
+    `released`: it stopped being green after the employer accepted them, and the employer gave
+    the seat back (never automatic: a hire is not fired by a sweep)."""
 
     APPLIED = "applied"  # the resident applied
     PROPOSED = "proposed"  # an officer proposed them to the employer
@@ -44,6 +46,7 @@ class ApplicationStatus(StrEnum):
     DECLINED = "declined"  # the employer declined
     WITHDRAWN = "withdrawn"  # the resident withdrew
     DROPPED = "dropped"  # no longer green at a later step (re-checked every step)
+    RELEASED = "released"  # a hire no longer green whose seat the employer gave back
 
 
 # Statuses that hold one of the need's seats (counted in `filled`).
@@ -55,6 +58,7 @@ FINISHED: frozenset[str] = frozenset(
         ApplicationStatus.DECLINED,
         ApplicationStatus.WITHDRAWN,
         ApplicationStatus.DROPPED,
+        ApplicationStatus.RELEASED,
     }
 )
 

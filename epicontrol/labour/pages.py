@@ -8,7 +8,7 @@
 - GET  /labour/employer                      post a need; my needs and their candidates
 - POST /labour/employer/needs                post a need (LABOUR_POST)
 - POST /labour/employer/needs/{id}/close     close a need
-- POST /labour/employer/applications/{id}/accept|decline
+- POST /labour/employer/applications/{id}/accept|decline|release
 - GET  /labour/board                         needs of my area, fill rates, chart (LABOUR_MATCH)
 - GET  /labour/board/needs/{id}              a need's ranked candidates (an htmx fragment)
 - POST /labour/board/needs/{id}/propose      propose a candidate (answers the fragment)
@@ -228,16 +228,20 @@ def decide(
     application_id: int,
     decision: str,
 ) -> Response:
-    """Accept or decline a proposed candidate."""
+    """Accept or decline a proposed candidate, or release a hire no longer green."""
     page = _employer_page(request, db, principal, vault)
-    if decision not in ("accept", "decline"):
-        return page(f"unknown decision '{decision}': accept or decline", 404)
-
-    def action() -> None:
-        matching.decide(
-            db, principal=principal, application_id=application_id, accept=decision == "accept"
-        )
-
+    actions: dict[str, Callable[[], object]] = {
+        "accept": lambda: matching.decide(
+            db, principal=principal, application_id=application_id, accept=True
+        ),
+        "decline": lambda: matching.decide(
+            db, principal=principal, application_id=application_id, accept=False
+        ),
+        "release": lambda: matching.release(db, principal=principal, application_id=application_id),
+    }
+    action = actions.get(decision)
+    if action is None:
+        return page(f"unknown decision '{decision}': accept, decline or release", 404)
     return _act(db, action, page, "/labour/employer#needs")
 
 

@@ -6,6 +6,8 @@
 - GET  /api/labour/needs/{id}/applications          proposed candidates (names masked until
                                                     the resident confirms)
 - POST /api/labour/applications/{id}/accept|decline the employer's decision
+- POST /api/labour/applications/{id}/release        give back the seat of a hire no longer
+                                                    green (409 for a green hire)
 - GET  /api/labour/needs                            needs of the caller's area (LABOUR_MATCH)
 - GET  /api/labour/needs/{id}/candidates            ranked green candidates
 - POST /api/labour/needs/{id}/proposals             propose a candidate to the employer
@@ -120,6 +122,12 @@ def decline(db: DbSession, principal: Employer, application_id: int) -> Applicat
     return _status(
         matching.decide(db, principal=principal, application_id=application_id, accept=False)
     )
+
+
+@router.post("/api/labour/applications/{application_id}/release")
+def release(db: DbSession, principal: Employer, application_id: int) -> ApplicationStatusOut:
+    """Give back the seat of a hire whose risk status is no longer green (409 while green)."""
+    return _status(matching.release(db, principal=principal, application_id=application_id))
 
 
 @router.get("/api/labour/needs")

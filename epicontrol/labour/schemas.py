@@ -88,7 +88,9 @@ class CandidateOut(BaseModel):
 
 class ApplicationOut(BaseModel):
     """One resident for one need. The employer sees `name` and `phone` only once the resident
-    has confirmed; before that `name` is masked and `phone` is None."""
+    has confirmed; before that `name` is masked and `phone` is None. `is_green`, for a seat held
+    (accepted, confirmed) only: whether the resident's risk status is green when read; a hire
+    no longer green must not come to work, and the employer may release the seat."""
 
     id: int
     need_id: int
@@ -100,3 +102,4 @@ class ApplicationOut(BaseModel):
     skills: list[str] = []
     score: float | None = None
     distance_km: float | None = None
+    is_green: bool | None = None

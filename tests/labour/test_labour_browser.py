@@ -1,7 +1,9 @@
 """Labour matching in chromium, one live server and one phone page for the whole module: a
 resident offers work and applies (English), an officer matches on the board (its chart drawn
 by the offline plotly.js), the employer accepts a masked candidate, the resident confirms
-(Chinese) and the employer then sees the name and phone. The tests run in order."""
+(Chinese) and the employer then sees the name and phone; the hire turns yellow, the employer
+sees them flagged and releases the seat, and the resident sees the release. The tests run in
+order."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from tests.browser.support import log_in_page, screenshot
 from tests.browser_fixtures import PHONE
 from tests.conftest import city_store, serving
 from tests.factories import City
+from tests.health_code.records import add_fever
 from tests.labour.support import place_city, post_need
 
 
@@ -111,3 +114,32 @@ def test_resident_confirms_and_the_employer_sees_the_contact(
     hire = page.locator(f"#need-{need_id} tr[data-status=confirmed]")
     expect(hire.locator(".name")).to_have_text(city.names["wang_father"])
     expect(hire.locator(".phone")).to_have_text(city.phones["wang_father"])
+
+
+def test_employer_releases_a_hire_no_longer_green_and_the_resident_sees_it(
+    page: Page, server: str, store: tuple[str, City, int]
+) -> None:
+    url, city, need_id = store
+    with session_factory(engine_for(url))() as db:
+        add_fever(db, city.residents["wang_father"])
+        db.commit()
+    log_in_page(page, server, "resident_wang", "/labour/jobs%3Flang%3Den")
+    expect(page.locator("#my-applications .not-green-hire")).to_contain_text(
+        "do not report to work until it is green again"
+    )
+    log_in_page(page, server, "enterprise_s1", "/labour/employer")
+    expect(page.locator(f"#need-{need_id} tr[data-status=confirmed]")).to_contain_text("现非绿码")
+    flag = page.locator(f"#need-{need_id} .hire-not-green")
+    expect(flag).to_contain_text(city.names["wang_father"])
+    expect(flag).to_contain_text("现非绿码，暂勿到岗")
+    screenshot(page, "labour-employer-hire-not-green")
+    flag.locator("button.release").click()
+    expect(page.locator(f"#need-{need_id} .filled")).to_have_text("0")
+    released = page.locator(f"#need-{need_id} tr[data-status=released]")
+    expect(released).to_contain_text("已释放名额 released")
+    expect(released.locator("button")).to_have_count(0)
+    expect(page.locator(f"#need-{need_id} .hire-not-green")).to_have_count(0)
+    log_in_page(page, server, "resident_wang", "/labour/jobs%3Flang%3Dzh")
+    expect(page.locator("#my-applications .status")).to_have_text(
+        "企业已释放名额：您的健康码不是绿码"
+    )
