@@ -6,13 +6,12 @@ application, decision, phases) and the public whitelist (zh/en).
 - GET  /enterprises/review?status=         the queue (the status filter swaps it in with HTMX)
 - GET  /enterprises/review/{id}            an application, its check, the decision forms
 - POST /enterprises/review/{id}/decision
-- GET  /enterprises/phases, POST /enterprises/phases
+- /enterprises/phases...                   the phases and their forms: phase_pages.py
 - GET  /public/resumption                  the whitelist, anonymous, Chinese or English
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -35,7 +34,6 @@ from epicontrol.enterprises.schemas import (
     CompanyIn,
     Decision,
     DecisionIn,
-    PhaseIn,
 )
 from epicontrol.web.templating import render
 
@@ -48,26 +46,20 @@ STATUS_LABELS = {
     "refused": "未批准 Refused",
     "suspended": "已暂停 Suspended",
 }
-_LABELS = {"categories": CATEGORY_LABELS, "measures": MEASURES, "statuses": STATUS_LABELS}
-_PHASE_LEVELS = (
-    DivisionLevel.PROVINCE,
-    DivisionLevel.CITY,
-    DivisionLevel.DISTRICT,
-    DivisionLevel.STREET,
-)
+LABELS = {"categories": CATEGORY_LABELS, "measures": MEASURES, "statuses": STATUS_LABELS}
 
 
-def _message(error: Exception) -> str:
+def refusal_message(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
     return error.message if isinstance(error, EpicontrolError) else str(error)
 
 
-def _status(error: Exception) -> int:
+def refusal_status(error: Exception) -> int:
     return error.status_code if isinstance(error, EpicontrolError) else 422
 
 
-def _divisions(
+def divisions_in_scope(
     db: Session, principal: Principal, levels: tuple[DivisionLevel, ...]
 ) -> list[Division]:
     return list(
@@ -97,10 +89,10 @@ def _company_page(
 ) -> Response:
     context: dict[str, Any] = {
         "company": companies.mine(db, principal=principal),
-        "divisions": _divisions(db, principal, tuple(DivisionLevel)),
+        "divisions": divisions_in_scope(db, principal, tuple(DivisionLevel)),
         "error": error,
         "notice": request.query_params.get("done"),
-        **_LABELS,
+        **LABELS,
     }
     return render(request, "enterprise_company.html", context, status_code=status_code)
 
@@ -135,7 +127,11 @@ def register_from_page(
     except (ValidationError, EpicontrolError) as refused:
         db.rollback()
         return _company_page(
-            request, db, principal, error=_message(refused), status_code=_status(refused)
+            request,
+            db,
+            principal,
+            error=refusal_message(refused),
+            status_code=refusal_status(refused),
         )
     return RedirectResponse("/enterprise?done=registered", status_code=303)
 
@@ -183,7 +179,7 @@ def queue_page(request: Request, db: DbSession, principal: Reviewer, status: str
     context = {
         "applications": review.queue(db, principal=principal, status=chosen),
         "status": status,
-        **_LABELS,
+        **LABELS,
     }
     return render(request, "enterprise_queue.html", context)
 
@@ -208,7 +204,7 @@ def _detail_page(
     found = review.detail(
         db, principal=principal, application_id=application_id, purpose="resumption review page"
     )
-    context = {"d": found, "error": error, **_LABELS}
+    context = {"d": found, "error": error, **LABELS}
     return render(request, "enterprise_detail.html", context, status_code=status_code)
 
 
@@ -243,55 +239,10 @@ def decide_from_page(
             db,
             principal,
             application_id,
-            error=_message(refused),
-            status_code=_status(refused),
+            error=refusal_message(refused),
+            status_code=refusal_status(refused),
         )
     return RedirectResponse(f"/enterprises/review/{application_id}", status_code=303)
-
-
-@router.get("/enterprises/phases")
-def phases_page(request: Request, db: DbSession, principal: Reviewer) -> Response:
-    """Phases and the form to configure one."""
-    return _phases_page(request, db, principal, error=None, status_code=200)
-
-
-def _phases_page(
-    request: Request, db: Session, principal: Principal, *, error: str | None, status_code: int
-) -> Response:
-    context = {
-        "phases": review.phases_in_scope(db, principal=principal),
-        "divisions": _divisions(db, principal, _PHASE_LEVELS),
-        "error": error,
-        **_LABELS,
-    }
-    return render(request, "enterprise_phases.html", context, status_code=status_code)
-
-
-@router.post("/enterprises/phases")
-def phase_from_page(
-    request: Request,
-    db: DbSession,
-    principal: Reviewer,
-    division_id: Annotated[int, Form()],
-    number: Annotated[int, Form()],
-    opens_on: Annotated[date, Form()],
-    categories: Annotated[list[str] | None, Form()] = None,
-) -> Response:
-    """The phase form."""
-    try:
-        data = PhaseIn(
-            division_id=division_id,
-            number=number,
-            opens_on=opens_on,
-            categories=categories or [],  # type: ignore[arg-type]
-        )
-        review.create_phase(db, principal=principal, data=data)
-    except (ValidationError, EpicontrolError) as refused:
-        db.rollback()
-        return _phases_page(
-            request, db, principal, error=_message(refused), status_code=_status(refused)
-        )
-    return RedirectResponse("/enterprises/phases", status_code=303)
 
 
 # --- the public ------------------------------------------------------------------------------

@@ -1,18 +1,20 @@
-"""The officers' side: phases of resumption, the queue, an application's check, decisions.
+"""The officers' side: the queue, an application's check, decisions.
 
 Phase rules (enforced here, not in the pages): an application is approved only in a phase that
-applies to the company's division, has opened (its date is today or past, China time) and admits
-the company's category; and only if none of its listed employees is red now, while any yellow
-employee needs the measure taken for them stated. Decisions compare-and-set the application's
-`version`, so of two officers deciding at once one wins and the other gets 409.
+applies to the company's division, has opened (its date is today or past, China time), has not
+closed and admits the company's category; and only if none of its listed employees is red now,
+while any yellow employee needs the measure taken for them stated. Decisions compare-and-set the
+application's `version`, so of two officers deciding at once one wins and the other gets 409; an
+approval also holds its phase (FOR SHARE) and compares the phase's values, so an officer changing
+the phase at the same moment cannot leave the approval outside it (phase_changes.py).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from epicontrol.core import audit
@@ -20,7 +22,6 @@ from epicontrol.core.auth import Principal
 from epicontrol.core.db import utcnow
 from epicontrol.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from epicontrol.core.local_time import local_date
-from epicontrol.divisions import service as divisions
 from epicontrol.divisions.models import Division
 from epicontrol.enterprises import employees
 from epicontrol.enterprises.companies import describe
@@ -31,13 +32,12 @@ from epicontrol.enterprises.models import (
     ResumptionApplication,
     ResumptionPhase,
 )
+from epicontrol.enterprises.phases import phases_for, still_stored
 from epicontrol.enterprises.schemas import (
     ApplicationDetail,
     ApplicationOut,
     Decision,
     DecisionIn,
-    PhaseIn,
-    PhaseOut,
 )
 
 # Which statuses each decision may start from.
@@ -51,66 +51,6 @@ RESULT: dict[Decision, ApplicationStatus] = {
     Decision.REFUSE: ApplicationStatus.REFUSED,
     Decision.SUSPEND: ApplicationStatus.SUSPENDED,
 }
-
-
-def create_phase(db: Session, *, principal: Principal, data: PhaseIn) -> ResumptionPhase:
-    """Configure a phase for a division of the caller's subtree (its number unique there)."""
-    divisions.get_in_scope(db, principal=principal, division_id=data.division_id)
-    phase = ResumptionPhase(
-        division_id=data.division_id,
-        number=data.number,
-        opens_on=data.opens_on,
-        categories=",".join(sorted({c.value for c in data.categories})),
-        created_by=principal.user_id,
-        created_at=utcnow(),
-    )
-    db.add(phase)
-    try:
-        db.flush()
-    except IntegrityError:
-        raise Conflict(f"phase {data.number} already exists for that division") from None
-    return phase
-
-
-def _phase_out(phase: ResumptionPhase, division_name: str, today: date) -> PhaseOut:
-    return PhaseOut(
-        id=phase.id,
-        division_id=phase.division_id,
-        division_name=division_name,
-        number=phase.number,
-        opens_on=phase.opens_on,
-        categories=[Category(c) for c in phase.categories.split(",") if c],
-        is_open=phase.opens_on <= today,
-    )
-
-
-def phases_for(db: Session, *, division_path: str, today: date | None = None) -> list[PhaseOut]:
-    """Phases that apply to a division: those of the division itself and of its ancestors."""
-    today = today or local_date(utcnow())
-    ids = [int(part) for part in division_path.strip("/").split("/") if part]
-    rows = db.execute(
-        select(ResumptionPhase, Division.name)
-        .join(Division, Division.id == ResumptionPhase.division_id)
-        .where(ResumptionPhase.division_id.in_(ids))
-        .order_by(ResumptionPhase.number, ResumptionPhase.opens_on)
-    ).all()
-    return [_phase_out(phase, name, today) for phase, name in rows]
-
-
-def phases_in_scope(db: Session, *, principal: Principal) -> list[PhaseOut]:
-    """Phases an officer works with: above their division and inside their subtree."""
-    today = local_date(utcnow())
-    above = phases_for(db, division_path=principal.division_path, today=today)
-    rows = db.execute(
-        select(ResumptionPhase, Division.name)
-        .join(Division, Division.id == ResumptionPhase.division_id)
-        .where(
-            Division.path.startswith(principal.division_path),
-            Division.id != principal.division_id,
-        )
-        .order_by(ResumptionPhase.number, Division.name)
-    ).all()
-    return above + [_phase_out(phase, name, today) for phase, name in rows]
 
 
 def queue(
@@ -183,19 +123,34 @@ def detail(
 
 def _approval_checks(
     db: Session, application: ResumptionApplication, data: DecisionIn, today: date
-) -> int:
-    """The phase rules; returns the phase id to approve in, or InvalidInput saying why not."""
+) -> tuple[int, dict[str, Any]]:
+    """The phase rules; returns the phase id to approve in and its stored values, or
+    InvalidInput saying why not."""
     company = db.get(Enterprise, application.enterprise_id)
     assert company is not None
     if data.phase_id is None:
         raise InvalidInput("choose the phase to approve the company in")
+    # Hold the phase until this decision commits, so that an officer changing it meanwhile
+    # waits and then counts this approval (PostgreSQL; on SQLite writers take turns anyway).
+    stored = db.execute(
+        select(
+            ResumptionPhase.division_id,
+            ResumptionPhase.number,
+            ResumptionPhase.opens_on,
+            ResumptionPhase.categories,
+        )
+        .where(ResumptionPhase.id == data.phase_id)
+        .with_for_update(read=True)
+    ).first()
     path = db.scalar(select(Division.path).where(Division.id == company.division_id)) or ""
     phase = next((p for p in phases_for(db, division_path=path, today=today)
                   if p.id == data.phase_id), None)  # fmt: skip
-    if phase is None:
+    if phase is None or stored is None:
         raise InvalidInput(f"phase {data.phase_id} does not apply to the company's division")
-    if not phase.is_open:
+    if phase.opens_on > today:
         raise InvalidInput(f"phase {phase.number} opens on {phase.opens_on}, not yet")
+    if not phase.is_open:
+        raise InvalidInput(f"phase {phase.number} closed on {phase.closes_on}")
     if company.category not in phase.categories:
         raise InvalidInput(f"phase {phase.number} does not admit the category {company.category}")
     check = employees.check(db, enterprise_id=company.id)
@@ -207,7 +162,7 @@ def _approval_checks(
         raise InvalidInput(
             f"{check.yellow} employees are yellow (黄码): state the measure taken for them"
         )
-    return phase.id
+    return phase.id, dict(stored._mapping)
 
 
 def decide(
@@ -224,9 +179,12 @@ def decide(
         "decided_by": principal.user_id,
         "decided_at": now,
     }
+    phase_unchanged: list[Any] = []
     if data.decision is Decision.APPROVE:
+        phase_id, phase_values = _approval_checks(db, application, data, today)
+        phase_unchanged.append(exists().where(*still_stored(phase_id, phase_values)))
         values |= {
-            "phase_id": _approval_checks(db, application, data, today),
+            "phase_id": phase_id,
             "approved_on": today,
             "reason": "",
             "yellow_measure": data.yellow_measure.strip(),
@@ -244,6 +202,7 @@ def decide(
                 ResumptionApplication.id == application_id,
                 ResumptionApplication.version == data.version,
                 ResumptionApplication.status.in_(allowed),
+                *phase_unchanged,
             )
             .values(**values)
         )
@@ -256,6 +215,8 @@ def decide(
                 f"application {application_id} was decided by someone else meanwhile "
                 f"(now {application.status}); reload it"
             )
+        if phase_unchanged and application.status in allowed:
+            raise Conflict(f"phase {data.phase_id} was changed meanwhile; check it and try again")
         raise Conflict(f"cannot {data.decision.value} an application that is {application.status}")
     db.refresh(application)
     audit.record(

@@ -13,6 +13,11 @@ Companies hold ENTERPRISE_APPLY, officers ENTERPRISE_REVIEW; the whitelist is pu
                                                       another officer decided first
 - GET  /api/enterprises/phases                        phases of the caller's area
 - POST /api/enterprises/phases                        configure a phase
+- PUT  /api/enterprises/phases/{id}                   change it (body: new values and `seen`, the
+                                                      values read); 409 if changed meanwhile or
+                                                      if approvals would fall outside it
+- POST /api/enterprises/phases/{id}/close | /reopen   close it today / reopen it (body: `seen`)
+- DELETE /api/enterprises/phases/{id}                 only if nothing was approved in it, else 409
 - GET  /api/public/resumption                         the published whitelist (anonymous)
 """
 
@@ -20,24 +25,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Response, UploadFile
 
 from epicontrol.core.auth import Principal
 from epicontrol.core.deps import DbSession, Purpose, Vault, require
 from epicontrol.core.errors import NotFound
 from epicontrol.core.policy import Permission
-from epicontrol.enterprises import companies, review, whitelist
+from epicontrol.enterprises import companies, phase_changes, phases, review, whitelist
 from epicontrol.enterprises.employees import read_upload
 from epicontrol.enterprises.models import ApplicationStatus
 from epicontrol.enterprises.pages import router as pages_router
+from epicontrol.enterprises.phase_pages import router as phase_pages_router
 from epicontrol.enterprises.schemas import (
     ApplicationDetail,
     ApplicationOut,
     CompanyIn,
     CompanyOut,
     DecisionIn,
+    PhaseEditIn,
     PhaseIn,
     PhaseOut,
+    PhaseSeen,
     WhitelistEntry,
 )
 
@@ -111,14 +119,49 @@ def decide(
 @router.get("/api/enterprises/phases")
 def list_phases(db: DbSession, principal: Reviewer) -> list[PhaseOut]:
     """Phases that apply to the caller's division and those inside their area."""
-    return review.phases_in_scope(db, principal=principal)
+    return phases.phases_in_scope(db, principal=principal)
+
+
+def _phase_out(db: DbSession, principal: Principal, phase_id: int) -> PhaseOut:
+    return next(p for p in phases.phases_in_scope(db, principal=principal) if p.id == phase_id)
 
 
 @router.post("/api/enterprises/phases", status_code=201)
 def create_phase(db: DbSession, principal: Reviewer, data: PhaseIn) -> PhaseOut:
     """Configure a phase of resumption."""
-    phase = review.create_phase(db, principal=principal, data=data)
-    return next(p for p in review.phases_in_scope(db, principal=principal) if p.id == phase.id)
+    phase = phases.create_phase(db, principal=principal, data=data)
+    return _phase_out(db, principal, phase.id)
+
+
+@router.put("/api/enterprises/phases/{phase_id}")
+def edit_phase(db: DbSession, principal: Reviewer, phase_id: int, data: PhaseEditIn) -> PhaseOut:
+    """Change a phase's division, number, dates or categories, if it is still as `seen`."""
+    values = PhaseIn.model_validate(data.model_dump(exclude={"seen"}))
+    phase_changes.edit_phase(
+        db, principal=principal, phase_id=phase_id, seen=data.seen, values=values
+    )
+    return _phase_out(db, principal, phase_id)
+
+
+@router.post("/api/enterprises/phases/{phase_id}/close")
+def close_phase(db: DbSession, principal: Reviewer, phase_id: int, data: PhaseSeen) -> PhaseOut:
+    """Close an open phase today: no approvals in it from now on."""
+    phase_changes.close_phase(db, principal=principal, phase_id=phase_id, seen=data.seen)
+    return _phase_out(db, principal, phase_id)
+
+
+@router.post("/api/enterprises/phases/{phase_id}/reopen")
+def reopen_phase(db: DbSession, principal: Reviewer, phase_id: int, data: PhaseSeen) -> PhaseOut:
+    """Reopen a closed phase."""
+    phase_changes.reopen_phase(db, principal=principal, phase_id=phase_id, seen=data.seen)
+    return _phase_out(db, principal, phase_id)
+
+
+@router.delete("/api/enterprises/phases/{phase_id}", status_code=204)
+def delete_phase(db: DbSession, principal: Reviewer, phase_id: int) -> Response:
+    """Delete a phase in which nothing was approved."""
+    phase_changes.delete_phase(db, principal=principal, phase_id=phase_id)
+    return Response(status_code=204)
 
 
 @router.get("/api/public/resumption")
@@ -128,3 +171,4 @@ def public_whitelist(db: DbSession) -> list[WhitelistEntry]:
 
 
 router.include_router(pages_router)
+router.include_router(phase_pages_router)

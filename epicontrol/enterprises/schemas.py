@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from epicontrol.enterprises.models import ApplicationStatus, Category
 
@@ -136,12 +136,33 @@ class DecisionIn(BaseModel):
 
 
 class PhaseIn(BaseModel):
-    """A phase of resumption for a division's subtree."""
+    """A phase of resumption for a division's subtree: approvals from `opens_on`, and before
+    `closes_on` when it has one (the day it closed, or closes, early)."""
 
     division_id: int
     number: int = Field(ge=1, le=99)
     opens_on: date
+    closes_on: date | None = None
     categories: list[Category] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> PhaseIn:
+        if self.closes_on is not None and self.closes_on < self.opens_on:
+            raise ValueError(f"a phase cannot close ({self.closes_on}) before it opens")
+        return self
+
+
+class PhaseSeen(BaseModel):
+    """The phase as the officer read it: a change applies only if it is still so
+    (compare-and-set on the values, the table has no version column)."""
+
+    seen: PhaseIn
+
+
+class PhaseEditIn(PhaseIn):
+    """A phase's new values, and the values the officer read."""
+
+    seen: PhaseIn
 
 
 class PhaseOut(BaseModel):
@@ -152,8 +173,13 @@ class PhaseOut(BaseModel):
     division_name: str
     number: int
     opens_on: date
+    closes_on: date | None
     categories: list[Category]
-    is_open: bool
+    is_open: bool = Field(description="approvals possible today: opened, and not closed")
+    is_closed: bool
+    is_editable: bool = Field(
+        default=False, description="the caller may change it (its division is in their area)"
+    )
 
 
 class WhitelistEntry(BaseModel):

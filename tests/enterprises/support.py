@@ -8,15 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epicontrol.core.auth import Principal
+from epicontrol.core.crypto import PersonalDataVault
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import load_principal
 from epicontrol.core.local_time import local_date
 from epicontrol.core.models import User
 from epicontrol.core.policy import Role
-from epicontrol.enterprises import companies, review
+from epicontrol.enterprises import companies, phases, review
 from epicontrol.enterprises.credit_code import check_char
 from epicontrol.enterprises.models import Category
-from epicontrol.enterprises.schemas import CompanyIn, PhaseIn
+from epicontrol.enterprises.schemas import CompanyIn, Decision, DecisionIn, PhaseIn
 from epicontrol.health_code.models import RiskStatus
 from tests.factories import PASSWORD_HASH, City
 
@@ -89,7 +90,7 @@ def add_phase(
     division: str = "city",
 ) -> int:
     """A phase configured by the commander, committed; returns its id."""
-    phase = review.create_phase(
+    phase = phases.create_phase(
         db,
         principal=principal(db, "commander"),
         data=PhaseIn(
@@ -110,3 +111,30 @@ def registered_application(db: Session, city: City, username: str = "enterprise_
     application = companies.submit(db, principal=company)
     db.commit()
     return application.id
+
+
+def ready_application(db: Session, city: City, vault: PersonalDataVault) -> int:
+    """enterprise_s1's company (medical supplies, community m1) applied with a green employee
+    list, committed; returns the application id."""
+    application_id = registered_application(db, city)
+    companies.upload_employees(
+        db,
+        principal=principal(db, "enterprise_s1"),
+        data=employee_csv(city, ["wang_father"]),
+        vault=vault,
+    )
+    db.commit()
+    return application_id
+
+
+def approved_application(db: Session, city: City, vault: PersonalDataVault, phase_id: int) -> int:
+    """The ready application approved in the phase by the commander today, committed."""
+    application_id = ready_application(db, city, vault)
+    review.decide(
+        db,
+        principal=principal(db, "commander"),
+        application_id=application_id,
+        data=DecisionIn(decision=Decision.APPROVE, version=1, phase_id=phase_id),
+    )
+    db.commit()
+    return application_id

@@ -1,5 +1,6 @@
 """At the same moment, on SQLite and PostgreSQL: two officers deciding one application (one
-wins, the other gets 409) and one company applying twice (one application)."""
+wins, the other gets 409), one company applying twice (one application), and an approval racing
+an edit of its phase (never both: no approval is left outside its phase)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,19 @@ from sqlalchemy.orm import Session
 from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault
 from epicontrol.core.db import engine_for, session_factory
-from epicontrol.core.errors import Conflict
+from epicontrol.core.errors import Conflict, EpicontrolError
 from epicontrol.core.models import User
 from epicontrol.core.policy import Role
-from epicontrol.enterprises import companies, review
-from epicontrol.enterprises.models import ResumptionApplication
+from epicontrol.enterprises import companies, phase_changes, review
+from epicontrol.enterprises.models import Category, ResumptionApplication, ResumptionPhase
+from epicontrol.enterprises.phases import phase_in
 from epicontrol.enterprises.schemas import Decision, DecisionIn
 from tests.enterprises.support import (
     add_phase,
     company_in,
     employee_csv,
     principal,
+    ready_application,
 )
 from tests.factories import PASSWORD_HASH, City
 
@@ -106,3 +109,47 @@ def test_the_same_company_applying_twice_at_once_gets_one_application(
 
     assert outcomes == {"done": 1, "conflict": ATTEMPTS - 1}, outcomes
     assert db.scalar(select(func.count()).select_from(ResumptionApplication)) == 1
+
+
+def test_an_approval_and_an_edit_of_its_phase_at_once_never_both_succeed(
+    db_url: str, db: Session, city: City, vault: PersonalDataVault
+) -> None:
+    application_id = ready_application(db, city, vault)
+    phase_id = add_phase(db, city)
+    phase = db.get(ResumptionPhase, phase_id)
+    assert phase is not None
+    seen = phase_in(phase)
+    without_the_category = seen.model_copy(update={"categories": [Category.OTHER]})
+    approving = DecisionIn(decision=Decision.APPROVE, version=1, phase_id=phase_id)
+    sessions = session_factory(engine_for(db_url))
+    start = threading.Barrier(2)
+
+    def attempt(action: Callable[[Session], object]) -> str:
+        with sessions() as session:
+            start.wait()
+            try:
+                action(session)
+                session.commit()
+                return "done"
+            except EpicontrolError:  # 409 from either side, or 422 from the phase rules
+                session.rollback()
+                return "refused"
+
+    officer = principal(db, "commander")
+    attempts: list[Callable[[Session], object]] = [
+        lambda s: review.decide(
+            s, principal=officer, application_id=application_id, data=approving
+        ),
+        lambda s: phase_changes.edit_phase(
+            s, principal=officer, phase_id=phase_id, seen=seen, values=without_the_category
+        ),
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = Counter(pool.map(attempt, attempts))
+
+    assert outcomes == {"done": 1, "refused": 1}, outcomes
+    db.expire_all()
+    stored = db.get(ResumptionApplication, application_id)
+    changed = db.get(ResumptionPhase, phase_id)
+    assert stored is not None and changed is not None
+    assert (stored.status == "approved") == (phase_in(changed) == seen)

@@ -1,6 +1,7 @@
 """The resumption pages in chromium, one server and one page for the module: a company
 registers, uploads its list and applies; the commander filters the queue (HTMX) and approves in
-a phase; the public whitelist shows the company in Chinese and English."""
+a phase; the public whitelist shows the company in Chinese and English; the commander cannot
+delete the phase that approval was made in, closes it today and reopens it."""
 
 from __future__ import annotations
 
@@ -110,4 +111,24 @@ def test_public_whitelist_in_chinese_and_english(
     expect(page.locator("#resumption-title")).to_have_text("Companies back at work")
     expect(page.locator("#phase-1 h2")).to_have_text("Phase 1")
     screenshot(page, "enterprise-whitelist-en")
+    assert outside == []
+
+
+def test_officer_closes_and_reopens_a_phase_that_cannot_be_deleted(
+    city_server: tuple[str, City], desk: tuple[Page, list[str]]
+) -> None:
+    base, _city = city_server
+    page, outside = desk
+    log_in_page(page, base, "commander", "/enterprises/phases")
+    row = page.locator("#phases tbody tr[data-state]")
+    expect(row).to_have_attribute("data-state", "open")
+    row.locator(".delete-form button").click()  # phase 1 holds the approval made above
+    expect(page.locator("#phase-error")).to_contain_text("close it instead")
+    row.locator(".close-form button").click()
+    expect(row).to_have_attribute("data-state", "closed")
+    expect(page.locator("#phase-notice")).to_contain_text("Phase closed")
+    row.locator(".reopen-form button").click()
+    expect(row).to_have_attribute("data-state", "open")
+    expect(row.locator(".closes-on")).to_have_text("—")
+    screenshot(page, "enterprise-phases")
     assert outside == []
