@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from epicontrol.core import audit
 from epicontrol.core.auth import Principal
 from epicontrol.divisions.models import Division
-from epicontrol.market import cases, flags, labels, sellers
+from epicontrol.market import cases, flag_cache, flags, labels, sellers
 from epicontrol.market.models import (
     MarketCase,
     MarketReport,
@@ -48,7 +48,7 @@ def flag_detail(flag: flags.Flag) -> str:
 
 def flags_out(db: Session, *, principal: Principal, rules: FlagRules, today: date) -> list[FlagOut]:
     """The caller's subtree's flags with seller names and open cases."""
-    found = flags.compute(db, rules=rules, today=today, scope_path=principal.division_path)
+    found = flag_cache.flags_for(db, rules=rules, today=today, scope_path=principal.division_path)
     if not found:
         return []
     ids = {f.seller_id for f in found}

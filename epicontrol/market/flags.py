@@ -3,7 +3,8 @@
 The store's rows are read once into Arrow tables and DuckDB does the medians, ceilings and
 counts; every flag carries the ids of the reports that caused it, as risk statuses carry
 their evidence. Medians are computed over all sellers (a district's median needs the whole
-district), then the flags are cut to the inspector's subtree.
+district), then the flags are cut to the inspector's subtree. The board reads them through
+market/flag_cache.py, which reuses the city's flags while their inputs are unchanged.
 """
 
 from __future__ import annotations
@@ -102,9 +103,22 @@ class Flag:
     reporters: int | None = None
 
 
+# How many times the city's flags were computed in this process: the cache's tests and the
+# benchmark read it to see whether a view computed or reused them.
+computations = 0
+
+
 def compute(db: Session, *, rules: FlagRules, today: date, scope_path: str = "/") -> list[Flag]:
     """The flags of sellers in the subtree `scope_path` on `today`, complaints first."""
+    return in_scope(db, compute_city(db, rules=rules, today=today), scope_path)
+
+
+def compute_city(db: Session, *, rules: FlagRules, today: date) -> list[Flag]:
+    """The flags of every seller on `today`, complaints first (no cache)."""
     import duckdb
+
+    global computations
+    computations += 1
 
     with duckdb.connect() as con:
         con.register("prices", _prices(db, rules.price_window_start(today), today))
@@ -118,17 +132,17 @@ def compute(db: Session, *, rules: FlagRules, today: date, scope_path: str = "/"
         complaint_rows = con.execute(
             COMPLAINT_FLAGS, {"threshold": rules.complaint_threshold}
         ).fetchall()
-    found = [
+    return [
         Flag(seller, "complaints", None, tuple(ids), reporters=int(n))
         for seller, ids, n in complaint_rows
     ] + [
         Flag(seller, "price", product, tuple(ids), highest, median, basis, ceiling)
         for seller, product, ids, highest, median, basis, ceiling in price_rows
     ]
-    return _in_scope(db, found, scope_path)
 
 
-def _in_scope(db: Session, flags: list[Flag], scope_path: str) -> list[Flag]:
+def in_scope(db: Session, flags: list[Flag], scope_path: str) -> list[Flag]:
+    """The flags of sellers in the subtree `scope_path` (read now: sellers never move)."""
     if scope_path == "/" or not flags:
         return flags
     inside = set(
