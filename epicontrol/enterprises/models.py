@@ -83,8 +83,9 @@ class EnterpriseEmployee(Base):
 
 
 class ResumptionPhase(Base):
-    """A phase of resumption in a division's subtree: from `opens_on`, companies of the listed
-    categories may be approved (Huzhou let the major companies back first)."""
+    """A phase of resumption in a division's subtree: from `opens_on`, and before `closes_on`
+    when an officer closed it early, companies of the listed categories may be approved (Huzhou
+    let the major companies back first)."""
 
     __tablename__ = "resumption_phases"
     __table_args__ = (UniqueConstraint("division_id", "number"),)
@@ -93,6 +94,7 @@ class ResumptionPhase(Base):
     division_id: Mapped[int] = mapped_column(ForeignKey("divisions.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
     categories: Mapped[str] = mapped_column(String(200))  # comma-separated Category values
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,11 +1,7 @@
 """Phases of resumption: how they are stored, configured and listed (changes: phase_changes.py).
 
 A phase applies to a division's subtree; companies of its categories may be approved from
-`opens_on` (China date) and, when it has a `closes_on`, before that day. The table has no
-`closes_on` column and this change brings no migration, so the closing day travels in the
-`categories` column after the list: "daily_necessities,other;closes_on=2026-12-07". Only this
-module reads or writes that column; a later migration can move the day into a column of its own
-by changing `stored_categories` and `read_categories` alone.
+`opens_on` (China date) and, when it has a `closes_on`, before that day.
 """
 
 from __future__ import annotations
@@ -27,20 +23,15 @@ from epicontrol.divisions.models import Division
 from epicontrol.enterprises.models import Category, ResumptionPhase
 from epicontrol.enterprises.schemas import PhaseIn, PhaseOut
 
-_CLOSES = ";closes_on="
+
+def stored_categories(categories: list[Category]) -> str:
+    """The `categories` column for a phase: the sorted list, comma-separated."""
+    return ",".join(sorted({c.value for c in categories}))
 
 
-def stored_categories(categories: list[Category], closes_on: date | None) -> str:
-    """The `categories` column for a phase: the sorted list, then its closing day if any."""
-    listed = ",".join(sorted({c.value for c in categories}))
-    return listed if closes_on is None else f"{listed}{_CLOSES}{closes_on.isoformat()}"
-
-
-def read_categories(stored: str) -> tuple[list[Category], date | None]:
-    """The categories and the closing day kept in a `categories` column."""
-    listed, _, closes = stored.partition(_CLOSES)
-    found = [Category(c) for c in listed.split(",") if c]
-    return found, date.fromisoformat(closes) if closes else None
+def read_categories(stored: str) -> list[Category]:
+    """The categories kept in a `categories` column."""
+    return [Category(c) for c in stored.split(",") if c]
 
 
 def stored_values(data: PhaseIn) -> dict[str, Any]:
@@ -49,7 +40,8 @@ def stored_values(data: PhaseIn) -> dict[str, Any]:
         "division_id": data.division_id,
         "number": data.number,
         "opens_on": data.opens_on,
-        "categories": stored_categories(data.categories, data.closes_on),
+        "closes_on": data.closes_on,
+        "categories": stored_categories(data.categories),
     }
 
 
@@ -62,13 +54,12 @@ def still_stored(phase_id: int, values: dict[str, Any]) -> list[ColumnElement[bo
 
 def phase_in(phase: ResumptionPhase) -> PhaseIn:
     """A stored phase as the values an officer reads and sends back."""
-    categories, closes_on = read_categories(phase.categories)
     return PhaseIn(
         division_id=phase.division_id,
         number=phase.number,
         opens_on=phase.opens_on,
-        closes_on=closes_on,
-        categories=categories,
+        closes_on=phase.closes_on,
+        categories=read_categories(phase.categories),
     )
 
 
@@ -103,7 +94,7 @@ def create_phase(db: Session, *, principal: Principal, data: PhaseIn) -> Resumpt
 def _phase_out(
     phase: ResumptionPhase, division: Division, today: date, principal: Principal | None
 ) -> PhaseOut:
-    categories, closes_on = read_categories(phase.categories)
+    closes_on = phase.closes_on
     return PhaseOut(
         id=phase.id,
         division_id=phase.division_id,
@@ -111,7 +102,7 @@ def _phase_out(
         number=phase.number,
         opens_on=phase.opens_on,
         closes_on=closes_on,
-        categories=categories,
+        categories=read_categories(phase.categories),
         is_open=accepts_on(phase.opens_on, closes_on, today),
         is_closed=closes_on is not None and closes_on <= today,
         is_editable=principal is not None and principal.covers(division.path),

@@ -137,6 +137,7 @@ def _approval_checks(
             ResumptionPhase.division_id,
             ResumptionPhase.number,
             ResumptionPhase.opens_on,
+            ResumptionPhase.closes_on,
             ResumptionPhase.categories,
         )
         .where(ResumptionPhase.id == data.phase_id)
