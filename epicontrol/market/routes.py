@@ -1,4 +1,5 @@
-"""Mask market monitoring: the JSON API (the pages are in pages.py, included below).
+"""Mask market monitoring: the JSON API (the pages, included below: report_pages.py for
+residents, pages.py for inspectors).
 
 - POST /api/market/reports                  a price report or complaint (MARKET_REPORT)
 - GET  /api/market/reports/mine             the caller's reports with their outcomes
@@ -26,6 +27,7 @@ from epicontrol.core.local_time import LOCAL_TIME
 from epicontrol.core.policy import Permission
 from epicontrol.market import board, cases, reports, sellers
 from epicontrol.market.pages import router as pages_router
+from epicontrol.market.report_pages import router as report_pages_router
 from epicontrol.market.rules import FlagRules
 from epicontrol.market.schemas import (
     AssignIn,
@@ -123,4 +125,5 @@ def set_reference_price(
     return {"id": board.set_reference(db, principal=principal, data=data).id}
 
 
+router.include_router(report_pages_router)
 router.include_router(pages_router)
