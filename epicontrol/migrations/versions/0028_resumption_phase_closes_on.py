@@ -20,10 +20,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("resumption_phases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("closes_on", sa.Date(), nullable=True))
+    op.add_column("resumption_phases", sa.Column("closes_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("resumption_phases", schema=None) as batch_op:
-        batch_op.drop_column("closes_on")
+    # Not in batch mode: on SQLite that copies the table and drops the old one, which the
+    # applications' foreign key refuses once phases are in use (`epicontrol demo --reset`
+    # downgrades a full store). SQLite >= 3.35 drops a column in place.
+    op.drop_column("resumption_phases", "closes_on")
