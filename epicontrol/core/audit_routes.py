@@ -81,6 +81,7 @@ class TableResultOut(BaseModel):
     window_days: int
     cutoff: str
     rows: int
+    files: int = 0
 
 
 class AccessOut(BaseModel):

@@ -38,8 +38,9 @@ class Rule:
     anonymise: Mapping[str, Any] = field(default_factory=dict)  # column -> value it gets
     children: tuple[tuple[str, str], ...] = ()  # (table, column referencing this one's id)
     # "module:function" called as f(db, settings, now) after the table's chunks are committed,
-    # on every run (also when nothing expired), for what lives outside the database (files).
-    # A name, not the function: core does not import the domains.
+    # on every run (also when nothing expired), for what lives outside the database (files);
+    # it returns how many files it deleted. A name, not the function: core does not import
+    # the domains.
     after_commit: str | None = None
 
 
@@ -126,6 +127,7 @@ class TableResult:
     window_days: int
     cutoff: str
     rows: int
+    files: int = 0  # files deleted by the rule's after_commit step
 
 
 def _cutoff(column: Any, now: datetime, days: int) -> date | datetime:
@@ -175,9 +177,10 @@ def purge(
     for rule in RULES:
         table, condition, cutoff = _expired(rule, now, settings)
         rows = _purge_table(db, rule, table, condition, chunk_rows)
+        files = 0
         if rule.after_commit is not None:
-            after_commit(rule.after_commit)(db, settings, now)
-        result = _result(rule, settings, cutoff, rows)
+            files = after_commit(rule.after_commit)(db, settings, now)
+        result = _result(rule, settings, cutoff, rows, files)
         results.append(result)
         if on_table is not None:
             on_table(result)
@@ -187,7 +190,7 @@ def purge(
         action="purge",
         entity="retention",
         purpose=purpose,
-        detail={r.table: {"rows": r.rows, "cutoff": r.cutoff} for r in results if r.rows},
+        detail={r.table: _detail(r) for r in results if r.rows or r.files},
     )
     db.commit()
     return results
@@ -212,16 +215,25 @@ def _purge_table(db: Session, rule: Rule, table: Any, condition: Any, chunk_rows
         done += len(ids)
 
 
-def after_commit(name: str) -> Callable[[Session, Settings, datetime], None]:
+def after_commit(name: str) -> Callable[[Session, Settings, datetime], int]:
     """The function a rule's after_commit names."""
     module, _, function = name.partition(":")
     found = getattr(importlib.import_module(module), function)
-    return cast(Callable[[Session, Settings, datetime], None], found)
+    return cast(Callable[[Session, Settings, datetime], int], found)
 
 
-def _result(rule: Rule, settings: Settings, cutoff: date | datetime, rows: int) -> TableResult:
+def _detail(result: TableResult) -> dict[str, Any]:
+    detail: dict[str, Any] = {"rows": result.rows, "cutoff": result.cutoff}
+    if result.files:
+        detail["files"] = result.files
+    return detail
+
+
+def _result(
+    rule: Rule, settings: Settings, cutoff: date | datetime, rows: int, files: int = 0
+) -> TableResult:
     days = getattr(settings, rule.window_setting)
-    return TableResult(rule.table, rule.action, days, cutoff.isoformat(), rows)
+    return TableResult(rule.table, rule.action, days, cutoff.isoformat(), rows, files)
 
 
 # The background purge takes smaller bites than the command line: it runs while requests write,

@@ -52,6 +52,8 @@ def purge_command(
                 )
     verb = "would " if dry_run else ""
     for r in results:
+        files = f", {r.files:,} files deleted" if r.files else ""
         typer.echo(
-            f"{r.table}: {verb}{r.action} {r.rows:,} rows before {r.cutoff} ({r.window_days} days)"
+            f"{r.table}: {verb}{r.action} {r.rows:,} rows before {r.cutoff} "
+            f"({r.window_days} days){files}"
         )

@@ -153,7 +153,7 @@ def _store_photo(photo: Photo, data_dir: Path) -> str:
     return name
 
 
-def delete_unreferenced_photos(db: Session, settings: Settings, now: datetime) -> None:
+def delete_unreferenced_photos(db: Session, settings: Settings, now: datetime) -> int:
     """Delete photo files no report references any more (retention's after-commit step for
     market_reports, core/retention.py).
 
@@ -162,14 +162,15 @@ def delete_unreferenced_photos(db: Session, settings: Settings, now: datetime) -
     handed over from the purge. So a crash between the commit and the deletion loses nothing:
     the next run finds the same files. Deleting before the commit could lose the photo of a
     report whose transaction then rolled back. Files of failed submissions go the same way.
+    Returns how many files it deleted (the purge's audit entry counts them).
     """
     folder = photo_dir(settings.data_dir)
     if not folder.is_dir():
-        return
+        return 0
     settled = (now - UNREFERENCED_GRACE).timestamp()
     candidates = [path for path in folder.iterdir() if _is_settled_photo(path, settled)]
     if not candidates:
-        return
+        return 0
     # One pass over the column (no index on it): cheaper than an IN lookup per batch of names.
     kept = set(
         db.scalars(select(MarketReport.photo_file).where(MarketReport.photo_file.is_not(None)))
@@ -177,6 +178,7 @@ def delete_unreferenced_photos(db: Session, settings: Settings, now: datetime) -
     deleted = sum(_delete(path) for path in candidates if path.name not in kept)
     if deleted:
         log.info("deleted %d market photos no report references", deleted)
+    return deleted
 
 
 def _is_settled_photo(path: Path, settled: float) -> bool:

@@ -4,6 +4,7 @@ photo, and a file left behind by a crash between commit and deletion goes on the
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core import retention
 from epicontrol.core.db import utcnow
+from epicontrol.core.models import AuditEntry
 from epicontrol.core.settings import Settings
 from epicontrol.market.models import MarketReport
 from epicontrol.market.reports import photo_dir
@@ -56,6 +58,17 @@ def _purge(db: Session, settings: Settings) -> dict[str, int]:
     return {r.table: r.rows for r in done if r.rows}
 
 
+def _files_in_last_purge_entry(db: Session) -> int | None:
+    """The photo files the newest purge's audit entry counts for market_reports."""
+    entry = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "purge").order_by(AuditEntry.id.desc())
+    ).first()
+    assert entry is not None
+    detail = json.loads(entry.detail or "{}")
+    files: int | None = detail.get("market_reports", {}).get("files")
+    return files
+
+
 def test_anonymising_an_old_report_deletes_its_photo_and_a_recent_one_keeps_it(
     client: TestClient, city: City, db: Session, settings: Settings
 ) -> None:
@@ -68,6 +81,7 @@ def test_anonymising_an_old_report_deletes_its_photo_and_a_recent_one_keeps_it(
     recent_file = _age(db, settings, recent, window - 1)
 
     assert _purge(db, settings) == {"market_reports": 1}
+    assert _files_in_last_purge_entry(db) == 1
 
     db.expire_all()
     assert (old.reporter_user_id, old.photo_file, old.photo_type) == (None, None, None)
@@ -96,6 +110,7 @@ def test_a_photo_left_by_a_crash_after_the_commit_goes_on_the_next_run(
     os.utime(foreign, (0, 0))
 
     assert _purge(db, settings) == {}  # nothing left to anonymise, yet the file goes
+    assert _files_in_last_purge_entry(db) == 1
 
     assert not left.exists()
     assert in_flight.exists() and foreign.exists()
