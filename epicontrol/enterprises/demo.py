@@ -32,12 +32,15 @@ from epicontrol.enterprises.models import (
 )
 from epicontrol.people.models import Resident
 
-# phase number, days from today it opened (negative: past), categories
+# phase number, days from today it opened (negative: past), categories, what it is for
 PHASES = (
-    (1, -10, (Category.MEDICAL_SUPPLIES, Category.UTILITIES_TRANSPORT)),
-    (2, -3, (Category.DAILY_NECESSITIES,)),
-    (3, 5, (Category.MAJOR_INDUSTRY, Category.OTHER)),
-)
+    (1, -10, (Category.MEDICAL_SUPPLIES, Category.UTILITIES_TRANSPORT),
+     "保障类企业优先：防疫物资、水电气与物流 Essential supplies, utilities and logistics first"),
+    (2, -3, (Category.DAILY_NECESSITIES,),
+     "生活必需品供应 Shops and food supply for residents"),
+    (3, 5, (Category.MAJOR_INDUSTRY, Category.OTHER),
+     "重点工业企业分批复工 Major industry back in turn, staff checked first"),
+)  # fmt: skip
 # name, sector, category, workforce, status, phase, reason
 COMPANIES = (
     ("湖州康护医疗用品有限公司", "医用口罩 medical masks", Category.MEDICAL_SUPPLIES, 320,
@@ -120,12 +123,13 @@ def seed_demo(db: Session, *, seed: int = 2020) -> None:
 
 def _phases(db: Session, city: Division, creator: int, today: date) -> dict[int, ResumptionPhase]:
     made = {}
-    for number, days, categories in PHASES:
+    for number, days, categories, notes in PHASES:
         made[number] = ResumptionPhase(
             division_id=city.id,
             number=number,
             opens_on=today + timedelta(days=days),
             categories=",".join(sorted(c.value for c in categories)),
+            notes=notes,
             created_by=creator,
         )
         db.add(made[number])

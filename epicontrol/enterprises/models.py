@@ -85,7 +85,8 @@ class EnterpriseEmployee(Base):
 class ResumptionPhase(Base):
     """A phase of resumption in a division's subtree: from `opens_on`, and before `closes_on`
     when an officer closed it early, companies of the listed categories may be approved (Huzhou
-    let the major companies back first)."""
+    let the major companies back first). `notes` says what the phase is for, as the officer
+    wrote it; it is published with the whitelist."""
 
     __tablename__ = "resumption_phases"
     __table_args__ = (UniqueConstraint("division_id", "number"),)
@@ -96,6 +97,7 @@ class ResumptionPhase(Base):
     opens_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date | None] = mapped_column(Date)
     categories: Mapped[str] = mapped_column(String(200))  # comma-separated Category values
+    notes: Mapped[str | None] = mapped_column(String(500))  # what the phase is for (officer's)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

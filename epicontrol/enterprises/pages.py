@@ -253,5 +253,6 @@ def public_page(request: Request, db: DbSession) -> Response:
     """The whitelist of companies back at work, by phase."""
     entries = whitelist.entries(db)
     phases = sorted({entry.phase for entry in entries})
-    context = {"entries": entries, "phases": phases, "Category": Category}
+    notes = whitelist.notes_by_phase(entries)
+    context = {"entries": entries, "phases": phases, "notes": notes, "Category": Category}
     return render(request, "resumption_public.html", context)

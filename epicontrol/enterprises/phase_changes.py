@@ -7,7 +7,9 @@ approved (still approved or since suspended) cannot be deleted: close it instead
 
 Two officers at once: each change carries the values the officer read (`seen`) and the UPDATE
 is conditioned on them (`WHERE id = ? AND division_id = ? AND number = ? AND opens_on = ? AND
-categories = ?`), so the second of two edits from the same reading changes nothing and is 409.
+closes_on = ? AND categories = ? AND notes = ?`, NULLs compared with IS NULL), so the second of
+two edits from the same reading changes nothing and is 409. An approval compares all but the
+notes (a note changes nothing about who may be approved).
 The approved companies are counted after the UPDATE, in the same transaction: on PostgreSQL the
 row lock makes an approval in progress (review.decide holds the phase FOR SHARE) finish first,
 so the count sees it; on SQLite writers take turns.
@@ -143,13 +145,17 @@ def _change(
 
 def _describe(values: PhaseIn) -> str:
     closes = f" to {values.closes_on}" if values.closes_on else ""
-    return f"opens {values.opens_on}{closes}, {', '.join(c.value for c in values.categories)}"
+    said = f"opens {values.opens_on}{closes}, {', '.join(c.value for c in values.categories)}"
+    if values.notes:  # a note changed meanwhile would otherwise read as no change at all
+        shown = values.notes if len(values.notes) <= 60 else values.notes[:59] + "…"
+        said += f", notes: {' '.join(shown.split())}"
+    return said
 
 
 def edit_phase(
     db: Session, *, principal: Principal, phase_id: int, seen: PhaseIn, values: PhaseIn
 ) -> ResumptionPhase:
-    """Change a phase's division, number, dates or categories (see the module's rules)."""
+    """Change a phase's division, number, dates, categories or notes (see the module's rules)."""
     return _change(
         db,
         principal=principal,

@@ -31,7 +31,7 @@ from epicontrol.enterprises.pages import (
     refusal_message,
     refusal_status,
 )
-from epicontrol.enterprises.schemas import PhaseIn
+from epicontrol.enterprises.schemas import NOTES_MAX_CHARS, PhaseIn
 from epicontrol.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +50,9 @@ DONE = {
     "deleted": "已删除批次 Phase deleted",
 }
 Refused = (ValidationError, EpicontrolError)
+# A bound on the form field only: past NOTES_MAX_CHARS (PhaseIn) the page says so; far past
+# it (not something the form's maxlength lets through) FastAPI's plain 422.
+NOTES_FORM_CHARS = 4 * NOTES_MAX_CHARS
 
 
 def _seen_form(
@@ -58,6 +61,7 @@ def _seen_form(
     seen_opens_on: Annotated[str, Form(max_length=10)],
     seen_categories: Annotated[str, Form(max_length=200)],
     seen_closes_on: Annotated[str, Form(max_length=10)] = "",
+    seen_notes: Annotated[str, Form(max_length=NOTES_FORM_CHARS)] = "",
 ) -> dict[str, Any]:
     """The phase's values as the form showed them (validated in the handler, which answers with
     the page and the reason)."""
@@ -67,6 +71,7 @@ def _seen_form(
         "opens_on": seen_opens_on,
         "closes_on": seen_closes_on or None,
         "categories": [c for c in seen_categories.split(",") if c],
+        "notes": seen_notes,
     }
 
 
@@ -93,6 +98,7 @@ def _phases_page(
         "divisions": divisions_in_scope(db, principal, _PHASE_LEVELS),
         "error": error,
         "notice": DONE.get(done),
+        "notes_max": NOTES_MAX_CHARS,
         **LABELS,
     }
     return render(request, "enterprise_phases.html", context, status_code=status_code)
@@ -124,16 +130,21 @@ def phase_from_page(
     division_id: Annotated[int, Form()],
     number: Annotated[int, Form()],
     opens_on: Annotated[date, Form()],
+    closes_on: Annotated[str, Form(max_length=10)] = "",
+    notes: Annotated[str, Form(max_length=NOTES_FORM_CHARS)] = "",
     categories: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """The form to configure a phase."""
+    values = {
+        "division_id": division_id,
+        "number": number,
+        "opens_on": opens_on,
+        "closes_on": closes_on or None,
+        "categories": categories or [],
+        "notes": notes,
+    }
     try:
-        data = PhaseIn(
-            division_id=division_id,
-            number=number,
-            opens_on=opens_on,
-            categories=categories or [],  # type: ignore[arg-type]
-        )
+        data = PhaseIn.model_validate(values)
         phase = phases.create_phase(db, principal=principal, data=data)
     except Refused as refused:
         return _refused(request, db, principal, refused)
@@ -151,6 +162,7 @@ def edit_from_page(
     number: Annotated[int, Form()],
     opens_on: Annotated[str, Form(max_length=10)],
     closes_on: Annotated[str, Form(max_length=10)] = "",
+    notes: Annotated[str, Form(max_length=NOTES_FORM_CHARS)] = "",
     categories: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """A phase's edit form."""
@@ -160,6 +172,7 @@ def edit_from_page(
         "opens_on": opens_on,
         "closes_on": closes_on or None,
         "categories": categories or [],
+        "notes": notes,
     }
     try:
         phase_changes.edit_phase(

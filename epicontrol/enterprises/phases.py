@@ -1,7 +1,8 @@
 """Phases of resumption: how they are stored, configured and listed (changes: phase_changes.py).
 
 A phase applies to a division's subtree; companies of its categories may be approved from
-`opens_on` (China date) and, when it has a `closes_on`, before that day.
+`opens_on` (China date) and, when it has a `closes_on`, before that day. Its `notes` say what it
+is for; they are compared like the other values when it changes.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def stored_values(data: PhaseIn) -> dict[str, Any]:
         "opens_on": data.opens_on,
         "closes_on": data.closes_on,
         "categories": stored_categories(data.categories),
+        "notes": data.notes,
     }
 
 
@@ -60,6 +62,7 @@ def phase_in(phase: ResumptionPhase) -> PhaseIn:
         opens_on=phase.opens_on,
         closes_on=phase.closes_on,
         categories=read_categories(phase.categories),
+        notes=phase.notes,
     )
 
 
@@ -103,6 +106,7 @@ def _phase_out(
         opens_on=phase.opens_on,
         closes_on=closes_on,
         categories=read_categories(phase.categories),
+        notes=phase.notes,
         is_open=accepts_on(phase.opens_on, closes_on, today),
         is_closed=closes_on is not None and closes_on <= today,
         is_editable=principal is not None and principal.covers(division.path),

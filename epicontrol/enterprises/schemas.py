@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from epicontrol.enterprises.models import ApplicationStatus, Category
 
@@ -25,6 +25,23 @@ CATEGORY_LABELS: dict[Category, str] = {
     Category.MAJOR_INDUSTRY: "重点工业企业 Other major industry",
     Category.OTHER: "其他 Others",
 }
+NOTES_MAX_CHARS = 500  # resumption_phases.notes is VARCHAR(500)
+
+
+def phase_notes(text: str | None) -> str | None:
+    """A phase's note as stored: line ends as LF (a browser sends a textarea's and a hidden
+    field's as CRLF, and the compare-and-set must match what was stored), trimmed, None if
+    empty. Too long or holding control characters: ValueError (422), as PostgreSQL refuses NUL."""
+    if text is None:
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return None
+    if len(text) > NOTES_MAX_CHARS:
+        raise ValueError(f"notes may be at most {NOTES_MAX_CHARS} characters, not {len(text)}")
+    if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in text):
+        raise ValueError("notes may not contain control characters")
+    return text
 
 
 class CompanyIn(BaseModel):
@@ -137,13 +154,20 @@ class DecisionIn(BaseModel):
 
 class PhaseIn(BaseModel):
     """A phase of resumption for a division's subtree: approvals from `opens_on`, and before
-    `closes_on` when it has one (the day it closed, or closes, early)."""
+    `closes_on` when it has one (the day it closed, or closes, early). `notes`: what it is for
+    (trimmed, at most NOTES_MAX_CHARS; empty is None; omitted in an edit clears it)."""
 
     division_id: int
     number: int = Field(ge=1, le=99)
     opens_on: date
     closes_on: date | None = None
     categories: list[Category] = Field(min_length=1)
+    notes: str | None = None
+
+    @field_validator("notes")
+    @classmethod
+    def _notes_as_stored(cls, notes: str | None) -> str | None:
+        return phase_notes(notes)
 
     @model_validator(mode="after")
     def _closes_after_opening(self) -> PhaseIn:
@@ -175,6 +199,7 @@ class PhaseOut(BaseModel):
     opens_on: date
     closes_on: date | None
     categories: list[Category]
+    notes: str | None = None
     is_open: bool = Field(description="approvals possible today: opened, and not closed")
     is_closed: bool
     is_editable: bool = Field(
@@ -190,6 +215,7 @@ class WhitelistEntry(BaseModel):
     category: Category
     division: str
     phase: int
+    phase_notes: str | None = Field(default=None, description="what the phase is for")
     approved_on: date
 
 

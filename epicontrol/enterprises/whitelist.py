@@ -19,7 +19,8 @@ from epicontrol.enterprises.schemas import WhitelistEntry
 
 
 def entries(db: Session) -> list[WhitelistEntry]:
-    """Approved companies by phase, then approval date and name (a suspended one drops off)."""
+    """Approved companies by phase, then approval date and name (a suspended one drops off),
+    each with its phase's note."""
     rows = db.execute(
         select(
             Enterprise.name,
@@ -27,6 +28,7 @@ def entries(db: Session) -> list[WhitelistEntry]:
             Enterprise.category,
             Division.name,
             ResumptionPhase.number,
+            ResumptionPhase.notes,
             ResumptionApplication.approved_on,
         )
         .join(ResumptionApplication, ResumptionApplication.enterprise_id == Enterprise.id)
@@ -42,7 +44,19 @@ def entries(db: Session) -> list[WhitelistEntry]:
             category=Category(category),
             division=division,
             phase=phase,
+            phase_notes=notes,
             approved_on=approved_on or date.min,
         )
-        for name, sector, category, division, phase, approved_on in rows
+        for name, sector, category, division, phase, notes, approved_on in rows
     ]
+
+
+def notes_by_phase(entries: list[WhitelistEntry]) -> dict[int, list[str]]:
+    """The distinct notes of each phase number's entries, in order (phases of several
+    divisions may share a number)."""
+    found: dict[int, list[str]] = {}
+    for entry in entries:
+        notes = found.setdefault(entry.phase, [])
+        if entry.phase_notes and entry.phase_notes not in notes:
+            notes.append(entry.phase_notes)
+    return found

@@ -88,6 +88,7 @@ def add_phase(
     categories: tuple[Category, ...] = (Category.MEDICAL_SUPPLIES,),
     opens_in_days: int = 0,
     division: str = "city",
+    notes: str | None = None,
 ) -> int:
     """A phase configured by the commander, committed; returns its id."""
     phase = phases.create_phase(
@@ -98,6 +99,7 @@ def add_phase(
             number=number,
             opens_on=local_date(utcnow()) + timedelta(days=opens_in_days),
             categories=list(categories),
+            notes=notes,
         ),
     )
     db.commit()

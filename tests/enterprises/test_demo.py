@@ -20,6 +20,7 @@ def test_demo_companies_in_several_phases_once(db: Session, city: City) -> None:
     statuses = Counter(db.scalars(select(ResumptionApplication.status)))
     assert statuses == {"approved": 4, "submitted": 2, "refused": 1}
     assert sorted({entry.phase for entry in whitelist.entries(db)}) == [1, 2]
+    assert all(entry.phase_notes for entry in whitelist.entries(db))  # what each phase is for
 
     from epicontrol.enterprises.companies import own_enterprise
 

@@ -1,7 +1,8 @@
 """The resumption pages in chromium, one server and one page for the module: a company
 registers, uploads its list and applies; the commander filters the queue (HTMX) and approves in
-a phase; the public whitelist shows the company in Chinese and English; the commander cannot
-delete the phase that approval was made in, closes it today and reopens it."""
+a phase; the public whitelist shows the company and the phase's note in Chinese and English; the
+commander edits the phase's note, cannot delete the phase that approval was made in, closes it
+today and reopens it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from tests.conftest import city_store, serving
 from tests.enterprises.support import add_phase, company_in, employee_csv
 from tests.factories import City
 
+NOTE = "保障类企业优先 <essential> first"
+
 
 @pytest.fixture(scope="module")
 def city_server(
@@ -26,7 +29,7 @@ def city_server(
     folder = tmp_path_factory.mktemp("enterprise_pages")
     url, city = city_store(sqlite_template, folder)
     with session_factory(engine_for(url))() as db:
-        add_phase(db, city, number=1)
+        add_phase(db, city, number=1, notes=NOTE)
     with serving(url, folder) as base:  # 120 s: busy CI
         yield base, city
     engine_for(url).dispose()
@@ -107,9 +110,11 @@ def test_public_whitelist_in_chinese_and_english(
     expect(page.locator("#resumption-title")).to_have_text("复工复产企业白名单")
     expect(page.locator("#phase-1 h2")).to_have_text("第1批")
     expect(page.locator("#phase-1 tr.company")).to_contain_text("测试口罩厂1")
+    expect(page.locator("#phase-1 .phase-notes")).to_have_text(NOTE)  # as written, both languages
     page.click("#language-switch a[hreflang=en]")
     expect(page.locator("#resumption-title")).to_have_text("Companies back at work")
     expect(page.locator("#phase-1 h2")).to_have_text("Phase 1")
+    expect(page.locator("#phase-1 .phase-notes")).to_have_text(NOTE)
     screenshot(page, "enterprise-whitelist-en")
     assert outside == []
 
@@ -122,6 +127,13 @@ def test_officer_closes_and_reopens_a_phase_that_cannot_be_deleted(
     log_in_page(page, base, "commander", "/enterprises/phases")
     row = page.locator("#phases tbody tr[data-state]")
     expect(row).to_have_attribute("data-state", "open")
+    # A note of two lines: the browser sends the hidden seen_notes back with CRLF, which the
+    # close and reopen below must still match.
+    row.locator("details.edit-phase summary").click()
+    row.locator(".edit-form textarea[name=notes]").fill("第一批 phase one\n保障类 essentials")
+    row.locator(".edit-form button[type=submit]").click()
+    expect(page.locator("#phase-notice")).to_contain_text("Phase changed")
+    expect(row.locator(".notes")).to_have_text("第一批 phase one保障类 essentials")
     row.locator(".delete-form button").click()  # phase 1 holds the approval made above
     expect(page.locator("#phase-error")).to_contain_text("close it instead")
     row.locator(".close-form button").click()

@@ -61,6 +61,7 @@ def test_company_to_whitelist_through_the_api(client: TestClient, db: Session, c
             "category": "medical_supplies",
             "division": "测试m1",
             "phase": 1,
+            "phase_notes": None,
             "approved_on": listed[0]["approved_on"],
         }
     ]
