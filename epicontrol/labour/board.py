@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epicontrol.core.auth import Principal
 from epicontrol.divisions.models import Division, DivisionLevel
+from epicontrol.health_code import service as health_code
 from epicontrol.labour import service
 from epicontrol.labour.figures import labour_figures
+from epicontrol.labour.models import SEAT_HOLDING, ApplicationStatus, LabourApplication
 
 
 def divisions_for(db: Session, *, principal: Principal) -> list[Division]:
@@ -40,6 +42,35 @@ def division_rates(db: Session, *, principal: Principal) -> list[dict[str, Any]]
         if figures["positions"]:
             rows.append({"division": child.name, **figures})
     return rows
+
+
+def hire_flags(db: Session, need_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per need: how many hires were released, and how many hold a seat while not green now.
+    Counts only, no names: the board shows what the employer must act on, not who (the
+    employer's page names them, masked, and audits each flag). Two queries and one colour read."""
+    flags = {need_id: {"released": 0, "not_green": 0} for need_id in need_ids}
+    if not need_ids:
+        return flags
+    released = db.execute(
+        select(LabourApplication.need_id, func.count())
+        .where(
+            LabourApplication.need_id.in_(need_ids),
+            LabourApplication.status == ApplicationStatus.RELEASED.value,
+        )
+        .group_by(LabourApplication.need_id)
+    )
+    for need_id, count in released:
+        flags[need_id]["released"] = count
+    holders = db.execute(
+        select(LabourApplication.need_id, LabourApplication.resident_id).where(
+            LabourApplication.need_id.in_(need_ids), LabourApplication.status.in_(SEAT_HOLDING)
+        )
+    ).all()
+    colours = health_code.colours(db, [resident_id for _need, resident_id in holders])
+    for need_id, resident_id in holders:
+        if colours[resident_id] != service.GREEN:
+            flags[need_id]["not_green"] += 1
+    return flags
 
 
 def fill_figure(needs: list[Any], rates: list[dict[str, Any]]) -> str:
@@ -79,7 +110,8 @@ def _plotly_src() -> str | None:
 
 
 def board_context(db: Session, *, principal: Principal) -> dict[str, Any]:
-    """What the board shows: the area's figures, its needs, rates per subdivision, the chart."""
+    """What the board shows: the area's figures, its needs (with their released and not-green
+    hires counted), rates per subdivision, the chart."""
     division = db.get(Division, principal.division_id)
     assert division is not None  # a login's division exists (foreign key)
     needs = service.describe(db, service.needs_in_scope(db, principal=principal))
@@ -89,6 +121,7 @@ def board_context(db: Session, *, principal: Principal) -> dict[str, Any]:
         "division": division,
         "figures": labour_figures(db, division),
         "needs": needs,
+        "flags": hire_flags(db, [need.id for need in needs]),
         "rates": rates,
         "figure": fill_figure(needs, rates) if needs and plotly_src else None,
         "plotly_src": plotly_src,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,6 +86,16 @@ class CandidateOut(BaseModel):
     application_status: str | None
 
 
+class EarlierOut(BaseModel):
+    """An earlier round of the same application, before the resident applied again: how it
+    ended (`released`, `dropped`, `withdrawn`) and when they applied again (`reapplied_on`: that
+    day in China)."""
+
+    status: str
+    reapplied_at: datetime
+    reapplied_on: date
+
+
 class ApplicationOut(BaseModel):
     """One resident for one need. The employer sees `name` and `phone` only once the resident
     has confirmed; before that `name` is masked and `phone` is None. `is_green`, for a seat held
@@ -103,3 +113,4 @@ class ApplicationOut(BaseModel):
     score: float | None = None
     distance_km: float | None = None
     is_green: bool | None = None
+    earlier: list[EarlierOut] = []

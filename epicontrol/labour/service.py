@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -262,9 +262,19 @@ def jobs_near(db: Session, *, principal: Principal) -> list[NeedOut]:
     return sorted(shown, key=lambda n: (n.distance_km is None, n.distance_km or 0.0, n.id))
 
 
+# An application over without a seat may be renewed by the resident as a fresh application:
+# withdrawn, or (once green again) released or dropped for not being green.
+RENEWABLE = (
+    ApplicationStatus.WITHDRAWN.value,
+    ApplicationStatus.RELEASED.value,
+    ApplicationStatus.DROPPED.value,
+)
+REAPPLY_PURPOSE = "labour: resident applies again for the same need"
+
+
 def apply(db: Session, *, principal: Principal, need_id: int) -> LabourApplication:
-    """Apply for an open need: green residents with an offer of work only, once per need (a
-    withdrawn application may be renewed)."""
+    """Apply for an open need: green residents with an offer of work only, once per need. An
+    application withdrawn, released or dropped may be renewed while the need has a free seat."""
     resident_id = _resident_of(principal)
     need = db.get(LabourNeed, need_id)
     if need is None or need.status != NeedStatus.OPEN.value:
@@ -277,14 +287,45 @@ def apply(db: Session, *, principal: Principal, need_id: int) -> LabourApplicati
             LabourApplication.need_id == need_id, LabourApplication.resident_id == resident_id
         )
     )
-    if found is not None and found.status != ApplicationStatus.WITHDRAWN.value:
-        raise Conflict(_("You have already applied for this job."))
     if found is None:
         found = LabourApplication(need_id=need_id, resident_id=resident_id)
-    found.status = ApplicationStatus.APPLIED.value
-    found.updated_at = utcnow()
-    store_application(db, found)
+        found.status = ApplicationStatus.APPLIED.value
+        found.updated_at = utcnow()
+        store_application(db, found)
+        return found
+    if found.status not in RENEWABLE:
+        raise Conflict(_("You have already applied for this job."))
+    if need.filled >= need.positions:
+        raise Conflict(_("All positions of this job are filled."))
+    _renew(db, principal, found)
     return found
+
+
+def _renew(db: Session, principal: Principal, application: LabourApplication) -> None:
+    """Reset a finished application to `applied` in one conditional UPDATE, so that of two
+    renewals at once only one passes. The (need, resident) pair is unique in the table, so a
+    renewal reuses the row; the audit entry keeps what it was (shown as its history)."""
+    was = application.status
+    renewed = db.execute(
+        update(LabourApplication)
+        .where(LabourApplication.id == application.id, LabourApplication.status == was)
+        .values(
+            status=ApplicationStatus.APPLIED.value,
+            score=None,
+            distance_km=None,
+            proposed_by=None,
+            decided_by=None,
+            updated_at=utcnow(),
+        )  # fmt: skip
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(renewed, "rowcount", 0):
+        raise Conflict(_("You have already applied for this job."))
+    audit.record(db, actor=principal, action="reapply", entity="labour_application",
+                 entity_id=application.id, purpose=REAPPLY_PURPOSE,
+                 detail={"need": application.need_id, "resident": application.resident_id,
+                         "was": was})  # fmt: skip
+    db.refresh(application)
 
 
 def store_application(db: Session, application: LabourApplication) -> None:

@@ -16,6 +16,7 @@ from epicontrol.divisions.models import Division
 from epicontrol.labour import service
 from epicontrol.labour.models import LabourProfile
 from epicontrol.labour.schemas import NeedIn
+from epicontrol.reports.models import SelfCheck
 from tests.factories import TEST_SECRET, City
 
 # Positions (Quzhou, roughly): m1's grids close together, m2 ~5 km away, m3 ~40 km away.
@@ -100,6 +101,16 @@ def offer_work(
         )
     )
     db.commit()
+
+
+def clear_fevers(db: Session, resident_id: int) -> None:
+    """A clinic clears the resident's fever self-checks: green again (flushed, not committed)."""
+    db.execute(
+        update(SelfCheck)
+        .where(SelfCheck.resident_id == resident_id, SelfCheck.cleared_at.is_(None))
+        .values(cleared_at=utcnow())
+    )
+    db.flush()
 
 
 def headers_for(db: Session, username: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """A need's filled count never passes its positions, however many acceptances arrive together,
-and a seat is given back once however many releases, drops and acceptances race for it, on
-SQLite and PostgreSQL: each request runs in its own thread and session."""
+a seat is given back once however many releases, drops and acceptances race for it, and a
+released resident applying again from several presses at once gets one application, on SQLite
+and PostgreSQL: each request runs in its own thread and session."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from sqlalchemy.orm import Session
 from epicontrol.core.crypto import PersonalDataVault, mask_name
 from epicontrol.core.db import engine_for, session_factory
 from epicontrol.core.errors import Conflict
+from epicontrol.core.models import AuditEntry
 from epicontrol.labour import matching, service
 from epicontrol.labour.models import SEAT_HOLDING, LabourApplication, LabourNeed
 from epicontrol.people.models import Resident
 from tests.factories import City
 from tests.health_code.records import add_fever
-from tests.labour.support import offer_work, place_city, post_need, principal
+from tests.labour.support import clear_fevers, offer_work, place_city, post_need, principal
 
 POSITIONS = 3
 CANDIDATES = 12
@@ -238,3 +240,45 @@ def test_a_seat_is_given_back_once_when_releases_and_a_drop_race(
     final = db.get(LabourApplication, yellow)
     assert final is not None and final.status in ("released", "dropped"), outcomes
     assert _seat_holders(db, need_id) == (POSITIONS - 1, POSITIONS - 1), outcomes
+
+
+def test_a_released_resident_reapplying_many_times_at_once_gets_one_application(
+    db_url: str, db: Session, city: City
+) -> None:
+    """Released when yellow, green again: six presses of "apply" at once renew the one row
+    once (one audit entry), the others are refused."""
+    place_city(db, city)
+    need_id = post_need(db, city, positions=POSITIONS)
+    wang = city.residents["wang_father"]
+    offer_work(db, wang)
+    [hired] = _hire_and_turn_yellow(db, need_id, [wang])
+    matching.release(db, principal=principal(db, "enterprise_s1"), application_id=hired)
+    clear_fevers(db, wang)
+    db.commit()
+    resident = principal(db, "resident_wang")
+    sessions = session_factory(engine_for(db_url))
+    presses = 6
+    start = threading.Barrier(presses)
+
+    def press(_: int) -> str:
+        with sessions() as session:
+            start.wait()
+            try:
+                service.apply(session, principal=resident, need_id=need_id)
+                session.commit()
+                return "applied"
+            except Conflict:
+                session.rollback()
+                return "refused"
+
+    with ThreadPoolExecutor(max_workers=presses) as pool:
+        outcomes = Counter(pool.map(press, range(presses)))
+
+    assert outcomes == {"applied": 1, "refused": presses - 1}, outcomes
+    db.expire_all()
+    rows = db.execute(select(LabourApplication.id, LabourApplication.status)).all()
+    assert [tuple(row) for row in rows] == [(hired, "applied")]
+    renewals = db.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "reapply")
+    )
+    assert renewals == 1

@@ -2,8 +2,9 @@
 resident offers work and applies (English), an officer matches on the board (its chart drawn
 by the offline plotly.js), the employer accepts a masked candidate, the resident confirms
 (Chinese) and the employer then sees the name and phone; the hire turns yellow, the employer
-sees them flagged and releases the seat, and the resident sees the release. The tests run in
-order."""
+sees them flagged and releases the seat, and the resident sees the release; the board counts
+the release, and the resident, green again, applies again and sees the earlier round. The tests
+run in order."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tests.browser_fixtures import PHONE
 from tests.conftest import city_store, serving
 from tests.factories import City
 from tests.health_code.records import add_fever
-from tests.labour.support import place_city, post_need
+from tests.labour.support import clear_fevers, place_city, post_need
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +144,21 @@ def test_employer_releases_a_hire_no_longer_green_and_the_resident_sees_it(
     expect(page.locator("#my-applications .status")).to_have_text(
         "企业已释放名额：您的健康码不是绿码"
     )
+
+
+def test_the_board_counts_the_release_and_the_resident_applies_again_once_green(
+    page: Page, server: str, store: tuple[str, City, int]
+) -> None:
+    url, city, need_id = store
+    log_in_page(page, server, "officer_m1", "/labour/board")
+    expect(page.locator(f"#need-{need_id} [data-released]")).to_have_text(
+        "已释放名额 released (not green): 1"
+    )
+    with session_factory(engine_for(url))() as db:
+        clear_fevers(db, city.residents["wang_father"])
+        db.commit()
+    log_in_page(page, server, "resident_wang", "/labour/jobs%3Flang%3Dzh")
+    page.click(f"#job-{need_id} button.apply")
+    mine = page.locator("#my-applications article[data-status=applied]")
+    expect(mine.locator(".earlier")).to_contain_text("此前：企业已释放名额")
+    screenshot(page, "labour-resident-applied-again-zh")

@@ -137,7 +137,8 @@ def test_a_hire_turning_yellow_is_flagged_released_and_the_seat_taken_by_another
     figures = client.get("/api/labour/figures", headers=headers_for(db, "officer_m1")).json()
     assert (figures["filled"], figures["confirmed"], figures["fill_rate"]) == (0, 0, 0.0)
     jobs_zh = client.get("/labour/jobs?lang=zh", headers=resident).text
-    assert "企业已释放名额" in jobs_zh and "健康码转为绿码后，您可以报名其他岗位" in jobs_zh
+    assert "企业已释放名额" in jobs_zh
+    assert "健康码转为绿码后，您可以在该岗位仍有名额时重新报名" in jobs_zh
     employer_page = client.get("/labour/employer", headers=employer).text
     assert "已释放名额 released" in employer_page
 
