@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from epicontrol.core.local_time import local_date
 from epicontrol.core.models import User
 from epicontrol.divisions.models import Division
 from epicontrol.labour import service
-from epicontrol.labour.models import LabourProfile
+from epicontrol.labour.models import LabourApplication, LabourNeed, LabourProfile
 from epicontrol.labour.schemas import NeedIn
 from epicontrol.reports.models import SelfCheck
 from tests.factories import TEST_SECRET, City
@@ -118,3 +119,42 @@ def headers_for(db: Session, username: str) -> dict[str, str]:
     user_id = db.scalar(select(User.id).where(User.username == username))
     assert user_id is not None, username
     return {"Authorization": f"Bearer {issue_token(TEST_SECRET, user_id)}"}
+
+
+def hire(
+    client: TestClient, db: Session, need_id: int, resident_id: int, *, confirm_as: str = ""
+) -> int:
+    """Propose a resident who offers work and accept them; they confirm when `confirm_as` names
+    their login. The application's id."""
+    officer, employer = headers_for(db, "officer_m1"), headers_for(db, "enterprise_s1")
+    proposal = {"resident_id": resident_id}
+    made = client.post(f"/api/labour/needs/{need_id}/proposals", json=proposal, headers=officer)
+    assert made.status_code == 201, made.text
+    application_id: int = made.json()["id"]
+    accepted = client.post(f"/api/labour/applications/{application_id}/accept", headers=employer)
+    assert accepted.json()["status"] == "accepted", accepted.text
+    if confirm_as:
+        confirmed = client.post(
+            f"/api/labour/applications/{application_id}/confirm",
+            headers=headers_for(db, confirm_as),
+        )
+        assert confirmed.json()["status"] == "confirmed", confirmed.text
+    return application_id
+
+
+def seats_taken(db: Session, need_id: int) -> int:
+    """The need's filled seats, as stored now."""
+    db.expire_all()
+    filled = db.scalar(select(LabourNeed.filled).where(LabourNeed.id == need_id))
+    assert filled is not None
+    return filled
+
+
+def status_of(db: Session, application_id: int) -> str:
+    """The application's status, as stored now."""
+    db.expire_all()
+    found = db.scalar(
+        select(LabourApplication.status).where(LabourApplication.id == application_id)
+    )
+    assert found is not None
+    return found

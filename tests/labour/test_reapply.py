@@ -16,15 +16,23 @@ from epicontrol.core.models import AuditEntry
 from epicontrol.labour.models import LabourApplication
 from tests.factories import City
 from tests.health_code.records import add_fever
-from tests.labour.support import clear_fevers, headers_for, offer_work, place_city, post_need
-from tests.labour.test_release import _hire, _seats, _status
+from tests.labour.support import (
+    clear_fevers,
+    headers_for,
+    hire,
+    offer_work,
+    place_city,
+    post_need,
+    seats_taken,
+    status_of,
+)
 
 REAPPLIED = "labour: resident applies again for the same need"
 
 
 def _released(client: TestClient, db: Session, need_id: int, resident_id: int) -> int:
     """Hire the resident (confirmed), turn them yellow, release them; the application's id."""
-    application_id = _hire(client, db, need_id, resident_id, confirm_as="resident_wang")
+    application_id = hire(client, db, need_id, resident_id, confirm_as="resident_wang")
     add_fever(db, resident_id)
     db.commit()
     answer = client.post(
@@ -52,7 +60,7 @@ def test_a_released_resident_green_again_applies_again_and_is_hired(
 
     # Still yellow: refused, nothing changes.
     refused = client.post(f"/api/labour/jobs/{need_id}/apply", headers=resident)
-    assert refused.status_code == 409 and _status(db, application_id) == "released"
+    assert refused.status_code == 409 and status_of(db, application_id) == "released"
     jobs = client.get("/labour/jobs?lang=en", headers=resident).text
     assert f'action="/labour/jobs/{need_id}/apply"' not in jobs
     assert "you can apply again for this job while it has places left" in jobs
@@ -63,7 +71,7 @@ def test_a_released_resident_green_again_applies_again_and_is_hired(
     assert f'action="/labour/jobs/{need_id}/apply"' in jobs
     sent = client.post(f"/labour/jobs/{need_id}/apply", headers=resident, follow_redirects=False)
     assert sent.status_code == 303, sent.text
-    assert _status(db, application_id) == "applied"
+    assert status_of(db, application_id) == "applied"
     assert db.scalar(select(func.count()).select_from(LabourApplication)) == 1
     [entry] = _renewals(db)
     assert (entry.actor, entry.action, entry.entity_id) == (
@@ -95,7 +103,7 @@ def test_a_released_resident_green_again_applies_again_and_is_hired(
     )
     assert proposed.status_code == 201 and proposed.json()["id"] == application_id
     accepted = client.post(f"/api/labour/applications/{application_id}/accept", headers=employer)
-    assert accepted.json()["status"] == "accepted" and _seats(db, need_id) == 1
+    assert accepted.json()["status"] == "accepted" and seats_taken(db, need_id) == 1
 
 
 def test_a_resident_dropped_before_confirming_applies_again_once_green(
@@ -105,12 +113,12 @@ def test_a_resident_dropped_before_confirming_applies_again_once_green(
     need_id = post_need(db, city, positions=1)
     wang = city.residents["wang_father"]
     offer_work(db, wang)
-    application_id = _hire(client, db, need_id, wang)
+    application_id = hire(client, db, need_id, wang)
     add_fever(db, wang)
     db.commit()
     resident = headers_for(db, "resident_wang")
     late = client.post(f"/api/labour/applications/{application_id}/confirm", headers=resident)
-    assert late.status_code == 409 and _status(db, application_id) == "dropped"
+    assert late.status_code == 409 and status_of(db, application_id) == "dropped"
     clear_fevers(db, wang)
     db.commit()
     renewed = client.post(f"/api/labour/jobs/{need_id}/apply", headers=resident)
@@ -128,7 +136,7 @@ def test_no_reapplication_to_a_full_or_closed_need(
     offer_work(db, wang)
     offer_work(db, neighbour)
     application_id = _released(client, db, need_id, wang)
-    _hire(client, db, need_id, neighbour)  # the freed seat is taken
+    hire(client, db, need_id, neighbour)  # the freed seat is taken
     clear_fevers(db, wang)
     db.commit()
     resident, employer = headers_for(db, "resident_wang"), headers_for(db, "enterprise_s1")
@@ -138,7 +146,7 @@ def test_no_reapplication_to_a_full_or_closed_need(
     assert closed.status_code == 200, closed.text
     shut = client.post(f"/api/labour/jobs/{need_id}/apply", headers=resident)
     assert shut.status_code == 404
-    assert _status(db, application_id) == "released" and _renewals(db) == []
+    assert status_of(db, application_id) == "released" and _renewals(db) == []
 
 
 def test_the_board_counts_released_and_not_green_hires_per_need_without_names(
@@ -150,7 +158,7 @@ def test_the_board_counts_released_and_not_green_hires_per_need_without_names(
     offer_work(db, wang)
     offer_work(db, neighbour)
     _released(client, db, flagged, wang)
-    _hire(client, db, flagged, neighbour)
+    hire(client, db, flagged, neighbour)
     add_fever(db, neighbour)
     db.commit()
     officer = headers_for(db, "officer_m1")

@@ -13,52 +13,23 @@ from sqlalchemy.orm import Session
 
 from epicontrol.core.auth import SESSION_COOKIE
 from epicontrol.core.models import AuditEntry
-from epicontrol.labour.models import LabourApplication, LabourNeed
+from epicontrol.labour.models import LabourApplication
 from tests.factories import PASSWORD, City
 from tests.health_code.records import add_fever
-from tests.labour.support import headers_for, offer_work, place_city, post_need
+from tests.labour.support import (
+    headers_for,
+    hire,
+    offer_work,
+    place_city,
+    post_need,
+    seats_taken,
+    status_of,
+)
 
 FLAG = "现非绿码，暂勿到岗"
 TOLD = "labour: employer told a hire is not green"
 RELEASED = "labour: seat of a hire no longer green given back"
 TOKEN_IN_PAGE = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
-
-
-def _hire(
-    client: TestClient, db: Session, need_id: int, resident_id: int, *, confirm_as: str = ""
-) -> int:
-    """Propose a resident who offers work and accept them; they confirm when `confirm_as` names
-    their login. The application's id."""
-    officer, employer = headers_for(db, "officer_m1"), headers_for(db, "enterprise_s1")
-    proposal = {"resident_id": resident_id}
-    made = client.post(f"/api/labour/needs/{need_id}/proposals", json=proposal, headers=officer)
-    assert made.status_code == 201, made.text
-    application_id: int = made.json()["id"]
-    accepted = client.post(f"/api/labour/applications/{application_id}/accept", headers=employer)
-    assert accepted.json()["status"] == "accepted", accepted.text
-    if confirm_as:
-        confirmed = client.post(
-            f"/api/labour/applications/{application_id}/confirm",
-            headers=headers_for(db, confirm_as),
-        )
-        assert confirmed.json()["status"] == "confirmed", confirmed.text
-    return application_id
-
-
-def _seats(db: Session, need_id: int) -> int:
-    db.expire_all()
-    filled = db.scalar(select(LabourNeed.filled).where(LabourNeed.id == need_id))
-    assert filled is not None
-    return filled
-
-
-def _status(db: Session, application_id: int) -> str:
-    db.expire_all()
-    found = db.scalar(
-        select(LabourApplication.status).where(LabourApplication.id == application_id)
-    )
-    assert found is not None
-    return found
 
 
 def _audited(db: Session, purpose: str) -> list[AuditEntry]:
@@ -73,7 +44,7 @@ def test_a_green_hire_is_not_flagged_and_cannot_be_released(
     need_id = post_need(db, city, positions=2)
     wang = city.residents["wang_father"]
     offer_work(db, wang)
-    application_id = _hire(client, db, need_id, wang, confirm_as="resident_wang")
+    application_id = hire(client, db, need_id, wang, confirm_as="resident_wang")
     employer = headers_for(db, "enterprise_s1")
     seen = client.get(f"/api/labour/needs/{need_id}/applications", headers=employer).json()
     assert [(s["status"], s["is_green"]) for s in seen] == [("confirmed", True)]
@@ -85,7 +56,7 @@ def test_a_green_hire_is_not_flagged_and_cannot_be_released(
         f"/labour/employer/applications/{application_id}/release?lang=en", headers=employer
     )
     assert page.status_code == 409 and "only a hire who is no longer green" in page.text
-    assert _status(db, application_id) == "confirmed" and _seats(db, need_id) == 1
+    assert status_of(db, application_id) == "confirmed" and seats_taken(db, need_id) == 1
     assert _audited(db, RELEASED) == [] and _audited(db, TOLD) == []
 
 
@@ -97,7 +68,7 @@ def test_a_hire_turning_yellow_is_flagged_released_and_the_seat_taken_by_another
     wang, neighbour = city.residents["wang_father"], city.residents["neighbour"]
     offer_work(db, wang)
     offer_work(db, neighbour)
-    application_id = _hire(client, db, need_id, wang, confirm_as="resident_wang")
+    application_id = hire(client, db, need_id, wang, confirm_as="resident_wang")
     employer, resident = headers_for(db, "enterprise_s1"), headers_for(db, "resident_wang")
     add_fever(db, wang)
     db.commit()
@@ -117,7 +88,7 @@ def test_a_hire_turning_yellow_is_flagged_released_and_the_seat_taken_by_another
     assert [(a["status"], a["is_green"]) for a in mine] == [("confirmed", False)]
     jobs = client.get("/labour/jobs?lang=en", headers=resident).text
     assert "do not report to work until it is green again" in jobs
-    assert _status(db, application_id) == "confirmed" and _seats(db, need_id) == 1
+    assert status_of(db, application_id) == "confirmed" and seats_taken(db, need_id) == 1
 
     released = client.post(
         f"/labour/employer/applications/{application_id}/release",
@@ -125,14 +96,14 @@ def test_a_hire_turning_yellow_is_flagged_released_and_the_seat_taken_by_another
         follow_redirects=False,
     )
     assert released.status_code == 303, released.text
-    assert _status(db, application_id) == "released" and _seats(db, need_id) == 0
+    assert status_of(db, application_id) == "released" and seats_taken(db, need_id) == 0
     [entry] = _audited(db, RELEASED)
     assert (entry.actor, entry.action, entry.entity_id) == ("enterprise_s1", "release",
                                                             str(application_id))  # fmt: skip
     again = client.post(f"/api/labour/applications/{application_id}/release", headers=employer)
-    assert again.status_code == 409 and _seats(db, need_id) == 0
+    assert again.status_code == 409 and seats_taken(db, need_id) == 0
     withdrawn = client.post(f"/api/labour/applications/{application_id}/withdraw", headers=resident)
-    assert withdrawn.status_code == 409 and _seats(db, need_id) == 0
+    assert withdrawn.status_code == 409 and seats_taken(db, need_id) == 0
 
     figures = client.get("/api/labour/figures", headers=headers_for(db, "officer_m1")).json()
     assert (figures["filled"], figures["confirmed"], figures["fill_rate"]) == (0, 0, 0.0)
@@ -143,8 +114,8 @@ def test_a_hire_turning_yellow_is_flagged_released_and_the_seat_taken_by_another
     assert "已释放名额 released" in employer_page
 
     # The freed seat is open to the next green resident.
-    _hire(client, db, need_id, neighbour)
-    assert _seats(db, need_id) == 1
+    hire(client, db, need_id, neighbour)
+    assert seats_taken(db, need_id) == 1
 
 
 def test_an_accepted_hire_not_yet_confirmed_can_be_released_too(
@@ -154,7 +125,7 @@ def test_an_accepted_hire_not_yet_confirmed_can_be_released_too(
     need_id = post_need(db, city, positions=1)
     wang = city.residents["wang_father"]
     offer_work(db, wang)
-    application_id = _hire(client, db, need_id, wang)
+    application_id = hire(client, db, need_id, wang)
     add_fever(db, wang)
     db.commit()
     employer = headers_for(db, "enterprise_s1")
@@ -162,14 +133,14 @@ def test_an_accepted_hire_not_yet_confirmed_can_be_released_too(
     assert (seen[0]["status"], seen[0]["is_green"], seen[0]["phone"]) == ("accepted", False, None)
     answer = client.post(f"/api/labour/applications/{application_id}/release", headers=employer)
     assert answer.status_code == 200 and answer.json()["status"] == "released"
-    assert _seats(db, need_id) == 0
+    assert seats_taken(db, need_id) == 0
     # Confirming afterwards changes nothing: the seat was given back once.
     late = client.post(
         f"/api/labour/applications/{application_id}/confirm",
         headers=headers_for(db, "resident_wang"),
     )
-    assert late.status_code == 409 and _seats(db, need_id) == 0
-    assert _status(db, application_id) == "released"
+    assert late.status_code == 409 and seats_taken(db, need_id) == 0
+    assert status_of(db, application_id) == "released"
 
 
 def test_only_the_needs_employer_releases_and_only_a_held_seat(
@@ -180,7 +151,7 @@ def test_only_the_needs_employer_releases_and_only_a_held_seat(
     wang, neighbour = city.residents["wang_father"], city.residents["neighbour"]
     offer_work(db, wang)
     offer_work(db, neighbour)
-    hired = _hire(client, db, need_id, wang, confirm_as="resident_wang")
+    hired = hire(client, db, need_id, wang, confirm_as="resident_wang")
     proposed = client.post(
         f"/api/labour/needs/{need_id}/proposals",
         json={"resident_id": neighbour},
@@ -202,8 +173,8 @@ def test_only_the_needs_employer_releases_and_only_a_held_seat(
         f"/api/labour/applications/{proposed}/release", headers=headers_for(db, "enterprise_s1")
     )
     assert not_held.status_code == 409
-    assert _status(db, hired) == "confirmed" and _status(db, proposed) == "proposed"
-    assert _seats(db, need_id) == 1 and _audited(db, RELEASED) == []
+    assert status_of(db, hired) == "confirmed" and status_of(db, proposed) == "proposed"
+    assert seats_taken(db, need_id) == 1 and _audited(db, RELEASED) == []
 
 
 def test_the_release_form_needs_the_pages_csrf_token(
@@ -213,18 +184,18 @@ def test_the_release_form_needs_the_pages_csrf_token(
     need_id = post_need(db, city, positions=1)
     wang = city.residents["wang_father"]
     offer_work(db, wang)
-    application_id = _hire(client, db, need_id, wang, confirm_as="resident_wang")
+    application_id = hire(client, db, need_id, wang, confirm_as="resident_wang")
     add_fever(db, wang)
     db.commit()
     logged_in = client.post("/login", data={"username": "enterprise_s1", "password": PASSWORD})
     assert logged_in.status_code == 200 and client.cookies.get(SESSION_COOKIE)
     action = f"/labour/employer/applications/{application_id}/release"
     forged = client.post(action, follow_redirects=False)
-    assert forged.status_code == 403 and _status(db, application_id) == "confirmed"
+    assert forged.status_code == 403 and status_of(db, application_id) == "confirmed"
     page = client.get("/labour/employer").text
     form = page[page.index(f'action="{action}"') :].split("</form>")[0]
     token = TOKEN_IN_PAGE.search(form)
     assert token is not None
     sent = client.post(action, data={"csrf_token": token.group(1)}, follow_redirects=False)
-    assert sent.status_code == 303 and _status(db, application_id) == "released"
+    assert sent.status_code == 303 and status_of(db, application_id) == "released"
     assert db.scalar(select(func.count()).select_from(LabourApplication)) == 1
