@@ -41,7 +41,14 @@ from epicontrol.labour.models import (
     NeedStatus,
 )
 from epicontrol.labour.schemas import CandidateOut
-from epicontrol.labour.service import GREEN, is_green, need_distance, need_for, store_application
+from epicontrol.labour.service import (
+    GREEN,
+    is_green,
+    move_application,
+    need_distance,
+    need_for,
+    store_application,
+)
 from epicontrol.people.models import Resident
 from epicontrol.reports.selfcheck_places import home_origin
 
@@ -171,7 +178,10 @@ def _drop(db: Session, application: LabourApplication) -> None:
     """Drop an application whose resident is no longer green, giving back a held seat. The
     move is conditional: when the employer released it meanwhile, the seat was given back then."""
     before = ApplicationStatus(application.status)
-    if _move(db, application.id, before, ApplicationStatus.DROPPED) and before in SEAT_HOLDING:
+    if (
+        move_application(db, application.id, before, ApplicationStatus.DROPPED)
+        and before in SEAT_HOLDING
+    ):
         _release_seat(db, application.need_id)
     db.expire(application)
 
@@ -184,19 +194,6 @@ def _release_seat(db: Session, need_id: int) -> None:
     )
 
 
-def _move(
-    db: Session, application_id: int, before: ApplicationStatus, after: ApplicationStatus
-) -> bool:
-    """Move an application between statuses only if it is still in `before` (one UPDATE)."""
-    moved = db.execute(
-        update(LabourApplication)
-        .where(LabourApplication.id == application_id, LabourApplication.status == before.value)
-        .values(status=after.value, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(moved, "rowcount", 0))
-
-
 def decide(
     db: Session, *, principal: Principal, application_id: int, accept: bool
 ) -> LabourApplication:
@@ -205,14 +202,12 @@ def decide(
     need_for(db, principal=principal, need_id=application.need_id, action="labour:post")
     if application.status != ApplicationStatus.PROPOSED:
         raise Conflict(f"this application is {application.status}, not proposed")
-    if (
-        accept
-        and health_code.colours(db, [application.resident_id])[application.resident_id] != GREEN
-    ):
+    if accept and not is_green(db, application.resident_id):
         _drop(db, application)
         raise NoLongerGreen(_("This resident's risk status is no longer green."))
     after = ApplicationStatus.ACCEPTED if accept else ApplicationStatus.DECLINED
-    if not _move(db, application.id, ApplicationStatus.PROPOSED, after):
+    decided = {"decided_by": principal.user_id}
+    if not move_application(db, application.id, ApplicationStatus.PROPOSED, after, **decided):
         raise Conflict("this application was decided meanwhile")
     if accept:
         held = db.execute(
@@ -226,12 +221,6 @@ def decide(
         )
         if not getattr(held, "rowcount", 0):
             raise Conflict(_("All positions of this job are filled."))
-    db.execute(
-        update(LabourApplication)
-        .where(LabourApplication.id == application.id)
-        .values(decided_by=principal.user_id)
-        .execution_options(synchronize_session=False)
-    )
     db.refresh(application)
     return application
 
@@ -253,10 +242,12 @@ def confirm(db: Session, *, principal: Principal, application_id: int) -> Labour
     application = _own(db, principal, application_id)
     if application.status != ApplicationStatus.ACCEPTED:
         raise Conflict(_("Only a job the employer has accepted you for can be confirmed."))
-    if health_code.colours(db, [application.resident_id])[application.resident_id] != GREEN:
+    if not is_green(db, application.resident_id):
         _drop(db, application)
         raise NoLongerGreen(_("Your risk status is no longer green: the job has been given back."))
-    if not _move(db, application.id, ApplicationStatus.ACCEPTED, ApplicationStatus.CONFIRMED):
+    if not move_application(
+        db, application.id, ApplicationStatus.ACCEPTED, ApplicationStatus.CONFIRMED
+    ):
         raise Conflict("this application changed meanwhile")
     db.refresh(application)
     return application
@@ -273,7 +264,7 @@ def withdraw(db: Session, *, principal: Principal, application_id: int) -> Labou
         ApplicationStatus.RELEASED,
     ):
         raise Conflict(f"this application is already {before}")
-    if not _move(db, application.id, before, ApplicationStatus.WITHDRAWN):
+    if not move_application(db, application.id, before, ApplicationStatus.WITHDRAWN):
         raise Conflict("this application changed meanwhile")
     if before in (ApplicationStatus.ACCEPTED, ApplicationStatus.CONFIRMED):
         _release_seat(db, application.need_id)
@@ -294,7 +285,7 @@ def release(db: Session, *, principal: Principal, application_id: int) -> Labour
         raise Conflict(
             _("This hire's risk status is green: only a hire who is no longer green is released.")
         )
-    if not _move(db, application.id, before, ApplicationStatus.RELEASED):
+    if not move_application(db, application.id, before, ApplicationStatus.RELEASED):
         raise Conflict("this application changed meanwhile")
     _release_seat(db, application.need_id)
     audit.record(db, actor=principal, action="release", entity="labour_application",

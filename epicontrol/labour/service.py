@@ -305,27 +305,33 @@ def _renew(db: Session, principal: Principal, application: LabourApplication) ->
     """Reset a finished application to `applied` in one conditional UPDATE, so that of two
     renewals at once only one passes. The (need, resident) pair is unique in the table, so a
     renewal reuses the row; the audit entry keeps what it was (shown as its history)."""
-    was = application.status
-    renewed = db.execute(
-        update(LabourApplication)
-        .where(LabourApplication.id == application.id, LabourApplication.status == was)
-        .values(
-            status=ApplicationStatus.APPLIED.value,
-            score=None,
-            distance_km=None,
-            proposed_by=None,
-            decided_by=None,
-            updated_at=utcnow(),
-        )  # fmt: skip
-        .execution_options(synchronize_session=False)
-    )
-    if not getattr(renewed, "rowcount", 0):
+    was = ApplicationStatus(application.status)
+    fresh = {"score": None, "distance_km": None, "proposed_by": None, "decided_by": None}
+    if not move_application(db, application.id, was, ApplicationStatus.APPLIED, **fresh):
         raise Conflict(_("You have already applied for this job."))
     audit.record(db, actor=principal, action="reapply", entity="labour_application",
                  entity_id=application.id, purpose=REAPPLY_PURPOSE,
                  detail={"need": application.need_id, "resident": application.resident_id,
-                         "was": was})  # fmt: skip
+                         "was": was.value})  # fmt: skip
     db.refresh(application)
+
+
+def move_application(
+    db: Session,
+    application_id: int,
+    before: ApplicationStatus,
+    after: ApplicationStatus,
+    **values: object,
+) -> bool:
+    """Move an application between statuses only if it is still in `before` (one UPDATE),
+    setting `values` with it; whether it moved."""
+    moved = db.execute(
+        update(LabourApplication)
+        .where(LabourApplication.id == application_id, LabourApplication.status == before.value)
+        .values(status=after.value, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(moved, "rowcount", 0))
 
 
 def store_application(db: Session, application: LabourApplication) -> None:
