@@ -94,7 +94,8 @@ def read_stored(path: Path, cipher: AttachmentCipher, place: Placement) -> bytes
         blob = path.read_bytes()
     except FileNotFoundError:
         raise StoredFileUnreadable("the stored file of this attachment is missing") from None
-    if is_sealed(blob):
+    state = classify(blob, place)
+    if state is FileState.SEALED:
         try:
             return cipher.open(blob, place)
         except InvalidTag:
@@ -102,7 +103,7 @@ def read_stored(path: Path, cipher: AttachmentCipher, place: Placement) -> bytes
                 "the stored file of this attachment fails its integrity check (altered, or "
                 "encrypted under another deployment secret); it is not served"
             ) from None
-    if is_intact_clear(blob, place):
+    if state is FileState.CLEAR:
         return blob
     raise StoredFileUnreadable(
         "the stored file of this attachment does not match its recorded SHA-256 (altered); "
