@@ -30,6 +30,7 @@ from epicontrol.enterprises.models import (
     ResumptionApplication,
     ResumptionPhase,
 )
+from epicontrol.enterprises.phases import stored_categories
 from epicontrol.people.models import Resident
 
 # phase number, days from today it opened (negative: past), categories, what it is for
@@ -128,7 +129,7 @@ def _phases(db: Session, city: Division, creator: int, today: date) -> dict[int,
             division_id=city.id,
             number=number,
             opens_on=today + timedelta(days=days),
-            categories=",".join(sorted(c.value for c in categories)),
+            categories=stored_categories(list(categories)),
             notes=notes,
             created_by=creator,
         )
