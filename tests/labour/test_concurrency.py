@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from epicontrol.core.auth import Principal
 from epicontrol.core.crypto import PersonalDataVault, mask_name
 from epicontrol.core.db import engine_for, session_factory
 from epicontrol.core.errors import Conflict
@@ -87,14 +88,12 @@ def test_simultaneous_acceptances_never_fill_more_than_the_positions(
     assert dict(statuses) == {"accepted": POSITIONS, "proposed": CANDIDATES - POSITIONS}
 
 
-def test_one_resident_applying_many_times_at_once_gets_one_application(
-    db_url: str, db: Session, city: City
-) -> None:
-    need_id = post_need(db, city)
-    offer_work(db, city.residents["wang_father"])
-    resident = principal(db, "resident_wang")
+PRESSES = 6
+
+
+def _apply_at_once(db_url: str, resident: Principal, need_id: int, presses: int) -> Counter[str]:
+    """The resident presses "apply" `presses` times at once, each in a session of its own."""
     sessions = session_factory(engine_for(db_url))
-    presses = 6
     start = threading.Barrier(presses)
 
     def press(_: int) -> str:
@@ -109,9 +108,18 @@ def test_one_resident_applying_many_times_at_once_gets_one_application(
                 return "refused"
 
     with ThreadPoolExecutor(max_workers=presses) as pool:
-        outcomes = Counter(pool.map(press, range(presses)))
+        return Counter(pool.map(press, range(presses)))
 
-    assert outcomes == {"applied": 1, "refused": presses - 1}, outcomes
+
+def test_one_resident_applying_many_times_at_once_gets_one_application(
+    db_url: str, db: Session, city: City
+) -> None:
+    need_id = post_need(db, city)
+    offer_work(db, city.residents["wang_father"])
+    resident = principal(db, "resident_wang")
+    outcomes = _apply_at_once(db_url, resident, need_id, PRESSES)
+
+    assert outcomes == {"applied": 1, "refused": PRESSES - 1}, outcomes
     assert db.scalar(select(func.count()).select_from(LabourApplication)) == 1
 
 
@@ -256,25 +264,9 @@ def test_a_released_resident_reapplying_many_times_at_once_gets_one_application(
     clear_fevers(db, wang)
     db.commit()
     resident = principal(db, "resident_wang")
-    sessions = session_factory(engine_for(db_url))
-    presses = 6
-    start = threading.Barrier(presses)
+    outcomes = _apply_at_once(db_url, resident, need_id, PRESSES)
 
-    def press(_: int) -> str:
-        with sessions() as session:
-            start.wait()
-            try:
-                service.apply(session, principal=resident, need_id=need_id)
-                session.commit()
-                return "applied"
-            except Conflict:
-                session.rollback()
-                return "refused"
-
-    with ThreadPoolExecutor(max_workers=presses) as pool:
-        outcomes = Counter(pool.map(press, range(presses)))
-
-    assert outcomes == {"applied": 1, "refused": presses - 1}, outcomes
+    assert outcomes == {"applied": 1, "refused": PRESSES - 1}, outcomes
     db.expire_all()
     rows = db.execute(select(LabourApplication.id, LabourApplication.status)).all()
     assert [tuple(row) for row in rows] == [(hired, "applied")]
