@@ -12,7 +12,7 @@ from epicontrol.core.auth import Principal, issue_token
 from epicontrol.core.db import utcnow
 from epicontrol.core.deps import load_principal
 from epicontrol.core.local_time import local_date
-from epicontrol.core.models import User
+from epicontrol.core.models import AuditEntry, User
 from epicontrol.divisions.models import Division
 from epicontrol.labour import service
 from epicontrol.labour.models import LabourApplication, LabourNeed, LabourProfile
@@ -158,3 +158,9 @@ def status_of(db: Session, application_id: int) -> str:
     )
     assert found is not None
     return found
+
+
+def audited(db: Session, purpose: str) -> list[AuditEntry]:
+    """The audit entries recorded with `purpose`, as stored now."""
+    db.expire_all()
+    return list(db.scalars(select(AuditEntry).where(AuditEntry.purpose == purpose)))

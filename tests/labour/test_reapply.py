@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from epicontrol.core.models import AuditEntry
 from epicontrol.labour.models import LabourApplication
 from tests.factories import City
 from tests.health_code.records import add_fever
 from tests.labour.support import (
+    audited,
     clear_fevers,
     headers_for,
     hire,
@@ -41,11 +41,6 @@ def _released(client: TestClient, db: Session, need_id: int, resident_id: int) -
     )
     assert answer.json()["status"] == "released", answer.text
     return application_id
-
-
-def _renewals(db: Session) -> list[AuditEntry]:
-    db.expire_all()
-    return list(db.scalars(select(AuditEntry).where(AuditEntry.purpose == REAPPLIED)))
 
 
 def test_a_released_resident_green_again_applies_again_and_is_hired(
@@ -73,7 +68,7 @@ def test_a_released_resident_green_again_applies_again_and_is_hired(
     assert sent.status_code == 303, sent.text
     assert status_of(db, application_id) == "applied"
     assert db.scalar(select(func.count()).select_from(LabourApplication)) == 1
-    [entry] = _renewals(db)
+    [entry] = audited(db, REAPPLIED)
     assert (entry.actor, entry.action, entry.entity_id) == (
         "resident_wang", "reapply", str(application_id))  # fmt: skip
     assert json.loads(entry.detail) == {"need": need_id, "resident": wang, "was": "released"}
@@ -124,7 +119,7 @@ def test_a_resident_dropped_before_confirming_applies_again_once_green(
     renewed = client.post(f"/api/labour/jobs/{need_id}/apply", headers=resident)
     assert renewed.status_code == 201 and renewed.json()["id"] == application_id
     assert renewed.json()["status"] == "applied"
-    assert [json.loads(e.detail)["was"] for e in _renewals(db)] == ["dropped"]
+    assert [json.loads(e.detail)["was"] for e in audited(db, REAPPLIED)] == ["dropped"]
 
 
 def test_no_reapplication_to_a_full_or_closed_need(
@@ -146,7 +141,7 @@ def test_no_reapplication_to_a_full_or_closed_need(
     assert closed.status_code == 200, closed.text
     shut = client.post(f"/api/labour/jobs/{need_id}/apply", headers=resident)
     assert shut.status_code == 404
-    assert status_of(db, application_id) == "released" and _renewals(db) == []
+    assert status_of(db, application_id) == "released" and audited(db, REAPPLIED) == []
 
 
 def test_the_board_counts_released_and_not_green_hires_per_need_without_names(

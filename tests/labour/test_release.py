@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epicontrol.core.auth import SESSION_COOKIE
-from epicontrol.core.models import AuditEntry
 from epicontrol.labour.models import LabourApplication
 from tests.factories import PASSWORD, City
 from tests.health_code.records import add_fever
 from tests.labour.support import (
+    audited,
     headers_for,
     hire,
     offer_work,
@@ -30,11 +30,6 @@ FLAG = "现非绿码，暂勿到岗"
 TOLD = "labour: employer told a hire is not green"
 RELEASED = "labour: seat of a hire no longer green given back"
 TOKEN_IN_PAGE = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
-
-
-def _audited(db: Session, purpose: str) -> list[AuditEntry]:
-    db.expire_all()
-    return list(db.scalars(select(AuditEntry).where(AuditEntry.purpose == purpose)))
 
 
 def test_a_green_hire_is_not_flagged_and_cannot_be_released(
@@ -57,7 +52,7 @@ def test_a_green_hire_is_not_flagged_and_cannot_be_released(
     )
     assert page.status_code == 409 and "only a hire who is no longer green" in page.text
     assert status_of(db, application_id) == "confirmed" and seats_taken(db, need_id) == 1
-    assert _audited(db, RELEASED) == [] and _audited(db, TOLD) == []
+    assert audited(db, RELEASED) == [] and audited(db, TOLD) == []
 
 
 def test_a_hire_turning_yellow_is_flagged_released_and_the_seat_taken_by_another(
@@ -76,7 +71,7 @@ def test_a_hire_turning_yellow_is_flagged_released_and_the_seat_taken_by_another
     # Both sides see it when they next look; nobody has been fired.
     seen = client.get(f"/api/labour/needs/{need_id}/applications", headers=employer).json()
     assert [(s["status"], s["is_green"]) for s in seen] == [("confirmed", False)]
-    assert [a.entity_id for a in _audited(db, TOLD)] == [str(wang)]
+    assert [a.entity_id for a in audited(db, TOLD)] == [str(wang)]
     page = client.get("/labour/employer", headers=employer).text
     flag = page[page.index(f'id="not-green-{application_id}"') :].split("</div>")[0]
     assert FLAG in flag and city.names["wang_father"] in flag
@@ -97,7 +92,7 @@ def test_a_hire_turning_yellow_is_flagged_released_and_the_seat_taken_by_another
     )
     assert released.status_code == 303, released.text
     assert status_of(db, application_id) == "released" and seats_taken(db, need_id) == 0
-    [entry] = _audited(db, RELEASED)
+    [entry] = audited(db, RELEASED)
     assert (entry.actor, entry.action, entry.entity_id) == ("enterprise_s1", "release",
                                                             str(application_id))  # fmt: skip
     again = client.post(f"/api/labour/applications/{application_id}/release", headers=employer)
@@ -174,7 +169,7 @@ def test_only_the_needs_employer_releases_and_only_a_held_seat(
     )
     assert not_held.status_code == 409
     assert status_of(db, hired) == "confirmed" and status_of(db, proposed) == "proposed"
-    assert seats_taken(db, need_id) == 1 and _audited(db, RELEASED) == []
+    assert seats_taken(db, need_id) == 1 and audited(db, RELEASED) == []
 
 
 def test_the_release_form_needs_the_pages_csrf_token(
